@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from './limits';
+
+export const EXPECTED_VERSION_MODES = ['no_stream', 'stream_exists', 'any'] as const;
+
+/** A non-negative integer N (the stream must be at exactly version N), or one of the string modes. */
+export const expectedStreamVersionSchema = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.enum(EXPECTED_VERSION_MODES),
+]);
+export type ExpectedStreamVersion = z.infer<typeof expectedStreamVersionSchema>;
+
+/** Depth of nested objects/arrays: `{}` is 1, `{a:{}}` is 2, a scalar is 0. */
+export function jsonDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, here]);
+  }
+  return deepest;
+}
+
+const jsonObjectSchema = (what: string, maxDepth: number) =>
+  z
+    .custom<Record<string, unknown>>(
+      (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
+      { message: `${what} must be a JSON object` },
+    )
+    .refine((value) => jsonDepth(value, maxDepth) <= maxDepth, {
+      message: `${what} is nested deeper than ${maxDepth} levels`,
+    });
+
+export function makeEventInputSchema(limits: Pick<Limits, 'maxJsonDepth'> = DEFAULT_LIMITS) {
+  return z.strictObject({
+    type: z.string().min(1, 'Event type must not be empty').max(256),
+    // Kept as the parsed JSON object, not re-built key by key, so any key (`$where`, `a.b`, `""`) survives.
+    data: jsonObjectSchema('data', limits.maxJsonDepth),
+    metadata: jsonObjectSchema('metadata', limits.maxJsonDepth).nullable().optional(),
+    schemaVersion: z.string().min(1).max(64).optional(),
+    eventId: z.uuid().optional(),
+  });
+}
+
+export const eventInputSchema = makeEventInputSchema();
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export function makeAppendRequestSchema(limits: Pick<Limits, 'maxEventsPerAppend' | 'maxJsonDepth'> = DEFAULT_LIMITS) {
+  return z.strictObject({
+    events: z
+      .array(makeEventInputSchema(limits))
+      .min(1, 'At least one event is required')
+      .max(limits.maxEventsPerAppend, `At most ${limits.maxEventsPerAppend} events per append`)
+      .superRefine((events, ctx) => {
+        const seen = new Map<string, number>();
+        events.forEach((event, index) => {
+          if (event.eventId === undefined) return;
+          const first = seen.get(event.eventId);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `eventId ${event.eventId} appears twice in one append (events ${first} and ${index})`,
+              path: [index, 'eventId'],
+            });
+          } else seen.set(event.eventId, index);
+        });
+      }),
+    options: z
+      .strictObject({
+        expectedStreamVersion: expectedStreamVersionSchema.optional(),
+      })
+      .optional(),
+  });
+}
+
+export const appendRequestSchema = makeAppendRequestSchema();
+export type AppendRequest = z.infer<typeof appendRequestSchema>;
+
+export const appendResponseSchema = z.object({
+  success: z.literal(true),
+  nextExpectedStreamVersion: z.number().int().min(0),
+  eventsWritten: z.number().int().min(0),
+});
+export type AppendResponse = z.infer<typeof appendResponseSchema>;

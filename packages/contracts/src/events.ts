@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Every read returns events in this shape. */
+export const storedEventSchema = z.object({
+  eventId: z.string(),
+  streamId: z.string(),
+  streamType: z.string(),
+  /** 0-based position within the stream. */
+  streamPosition: z.number().int().min(0),
+  /** 0-based position within the store; increasing in commit order. */
+  globalPosition: z.number().int().min(0),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  schemaVersion: z.string().nullable(),
+  /** Shared by all events of one append. */
+  transactionId: z.string(),
+  /** ISO 8601 UTC, server time. */
+  createdAt: z.string(),
+});
+export type StoredEvent = z.infer<typeof storedEventSchema>;
+
+export const streamSummarySchema = z.object({
+  streamId: z.string(),
+  streamType: z.string(),
+  streamVersion: z.number().int().min(0),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type StreamSummary = z.infer<typeof streamSummarySchema>;
+
+export const eventStoreSummarySchema = z.object({
+  eventStoreName: z.string(),
+  description: z.string().nullable(),
+  created: z.string(),
+});
+export type EventStoreSummary = z.infer<typeof eventStoreSummarySchema>;
+
+export const eventStoreStatisticsSchema = z.object({
+  totalStreams: z.number().int().min(0),
+  totalEvents: z.number().int().min(0),
+  oldestEventTimestamp: z.string().nullable(),
+  newestEventTimestamp: z.string().nullable(),
+});
+export type EventStoreStatistics = z.infer<typeof eventStoreStatisticsSchema>;
+
+export const API_KEY_SCOPES = ['append', 'read', 'admin'] as const;
+export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
+export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
+
+/** What is shown of a key after creation: never the key itself. */
+export const apiKeyInfoSchema = z.object({
+  keyId: z.string(),
+  organizationId: z.string(),
+  name: z.string().nullable(),
+  /** The first characters of the key (`el_AbCd…`), to recognise it. */
+  prefix: z.string(),
+  scopes: z.array(apiKeyScopeSchema),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiKeyInfo = z.infer<typeof apiKeyInfoSchema>;

@@ -1,0 +1,5 @@
+export * from './names';
+export * from './limits';
+export * from './append';
+export * from './errors';
+export * from './events';

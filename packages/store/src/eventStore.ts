@@ -1,0 +1,189 @@
+import type {
+  ApiKeyInfo,
+  ApiKeyScope,
+  EventStoreStatistics,
+  EventStoreSummary,
+  ExpectedStreamVersion,
+  StoredEvent,
+  StreamSummary,
+} from '@eventlane/contracts';
+
+/** Every event-store operation is scoped to one organization's store: no call can forget the organization. */
+export interface Scope {
+  org: string;
+  store: string;
+}
+
+export interface NewEvent {
+  type: string;
+  data: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
+  schemaVersion?: string;
+  /** When given, the append is idempotent by this id (see `append`). */
+  eventId?: string;
+}
+
+export interface AppendOptions {
+  /** Omitted means `any`. */
+  expectedStreamVersion?: ExpectedStreamVersion;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append (or after the replayed events). */
+  nextExpectedStreamVersion: number;
+  /** 0 for an idempotent replay. */
+  eventsWritten: number;
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface Page {
+  limit: number;
+  offset?: number;
+  sortDirection?: SortDirection;
+  /** Count every match too (costs a second query). */
+  includeCount?: boolean;
+}
+
+export interface ReadStreamOptions extends Page {
+  /** Only these event types (any of them). */
+  types?: string[];
+  /** Stream positions, inclusive. */
+  fromPosition?: number;
+  toPosition?: number;
+}
+
+export interface ReadStoreOptions extends Page {
+  streamId?: string;
+  types?: string[];
+  /** Global positions, inclusive. */
+  fromPosition?: number;
+  toPosition?: number;
+}
+
+export interface EventsPage {
+  events: StoredEvent[];
+  /** Present when `includeCount` was asked. */
+  total?: number;
+  hasMore: boolean;
+}
+
+export interface ListStreamsOptions extends Page {
+  streamType?: string;
+  /** A glob over stream ids: `*` any run of characters, `?` one character. */
+  streamIdPattern?: string;
+  sortBy?: 'streamId' | 'createdAt' | 'updatedAt';
+}
+
+export interface StreamsPage {
+  streams: StreamSummary[];
+  total?: number;
+  hasMore: boolean;
+}
+
+export interface StoresPage {
+  eventStores: EventStoreSummary[];
+  total: number;
+  hasMore: boolean;
+}
+
+export interface EventStoreDetails extends EventStoreSummary {
+  statistics: EventStoreStatistics;
+}
+
+export interface EventTypeCount {
+  type: string;
+  count: number;
+}
+
+/**
+ * The storage port. Both adapters (SQLite, MongoDB) implement it and pass one conformance
+ * suite (`@eventlane/store/testing`).
+ */
+export interface EventStore {
+  /**
+   * Appends a batch atomically at the end of a stream, creating the store and the stream as needed.
+   * Versions count events: a new stream is at 0; after n events it is at n; event k sits at
+   * streamPosition k.
+   *
+   * Idempotency: if every given `eventId` is already stored, in this order, at consecutive
+   * positions of this stream, nothing is written and the result has `eventsWritten: 0`.
+   *
+   * @throws VersionConflictError when the expectation does not hold (nothing written)
+   * @throws DuplicateEventIdError when some ids are stored but not as a replay of this append
+   * @throws UnavailableError when storage cannot be reached
+   * @example
+   * await store.append({ org: 'acme', store: 'orders' }, 'order-1',
+   *   [{ type: 'order.placed', data: { total: 12 } }], { expectedStreamVersion: 'no_stream' });
+   * // → { nextExpectedStreamVersion: 1, eventsWritten: 1 }
+   */
+  append(scope: Scope, streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /** A stream's events by stream position, plus its version (0 when the stream does not exist). */
+  readStream(scope: Scope, streamId: string, options: ReadStreamOptions): Promise<EventsPage & { currentStreamVersion: number }>;
+
+  /**
+   * A store's events in global order. A reader that asks repeatedly for
+   * `fromPosition = last seen + 1` never skips an event and never sees one twice,
+   * whatever concurrent writers do.
+   */
+  readStore(scope: Scope, options: ReadStoreOptions): Promise<EventsPage>;
+
+  /** Streams of a store with their versions. */
+  listStreams(scope: Scope, options: ListStreamsOptions): Promise<StreamsPage>;
+
+  /** Creates an empty store. @throws StoreError EVENT_STORE_EXISTS */
+  createStore(scope: Scope, options?: { description?: string | null }): Promise<EventStoreSummary>;
+
+  /** A store with statistics, or null when the organization has no such store. */
+  getStore(scope: Scope): Promise<EventStoreDetails | null>;
+
+  /** Stores of an organization, by name. */
+  listStores(org: string, page: { limit: number; offset?: number }): Promise<StoresPage>;
+
+  /** Deletes a store with all its streams and events. Returns false when there was none. */
+  deleteStore(scope: Scope): Promise<boolean>;
+
+  /** Event counts per type, most frequent first (for charts). */
+  countEventsByType(scope: Scope): Promise<EventTypeCount[]>;
+
+  /** Appended events per minute bucket since `since` (ISO), oldest first (for charts). */
+  countEventsPerMinute(scope: Scope, since: Date): Promise<Array<{ minute: string; count: number }>>;
+
+  /** The highest global position written in the store, or -1 when it holds no events. */
+  headGlobalPosition(scope: Scope): Promise<number>;
+}
+
+export interface Organization {
+  organizationId: string;
+  createdAt: string;
+}
+
+/** What is stored for an API key: never the key itself, only its SHA-256 hash. */
+export interface ApiKeyRecord extends ApiKeyInfo {
+  keyHash: string;
+}
+
+export interface KeyStore {
+  /** @throws StoreError ORGANIZATION_EXISTS */
+  createOrganization(organizationId: string): Promise<Organization>;
+  getOrganization(organizationId: string): Promise<Organization | null>;
+  listOrganizations(): Promise<Organization[]>;
+  /** @throws StoreError ORGANIZATION_NOT_FOUND */
+  insertApiKey(record: ApiKeyRecord): Promise<void>;
+  /** The key with this hash, revoked or not; null when none. */
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(organizationId: string): Promise<ApiKeyInfo[]>;
+  /** Marks the key revoked; returns it, or null when there is no such key (in that organization, if given). */
+  revokeApiKey(keyId: string, organizationId?: string): Promise<ApiKeyInfo | null>;
+}
+
+/** One storage backend: events, organizations and keys, plus lifecycle. */
+export interface Storage extends EventStore, KeyStore {
+  readonly backend: 'sqlite' | 'mongodb';
+  /** Resolves when storage answers; throws UnavailableError when it does not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { ApiKeyScope };

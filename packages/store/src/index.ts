@@ -1,0 +1,3 @@
+export type * from './eventStore';
+export * from './errors';
+export { globToRegExp } from './glob';

@@ -1,0 +1,2 @@
+export { testEventStore, type ConformanceOptions } from './eventStoreConformance';
+export { startMongoTestServer, type MongoTestServer } from './mongoTestServer';
