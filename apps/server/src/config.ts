@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodbUri: string | null;
+  mongodbDb: string;
+  logLevel: string;
+  limits: Limits;
+}
+
+const intFrom = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
+
+const envSchema = z.object({
+  PORT: intFrom(4000, 0).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: z.string().min(1).optional(),
+  MONGODB_DB: z.string().min(1).default('eventlane'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_BODY_BYTES: intFrom(DEFAULT_LIMITS.maxBodyBytes, 1024),
+  MAX_EVENTS_PER_APPEND: intFrom(DEFAULT_LIMITS.maxEventsPerAppend, 1),
+  MAX_PAGE_SIZE: intFrom(DEFAULT_LIMITS.maxPageSize, 1),
+  MAX_JSON_DEPTH: intFrom(DEFAULT_LIMITS.maxJsonDepth, 1),
+});
+
+/** Reads the configuration from an environment; throws a readable message on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    mongodbUri: e.MONGODB_URI ?? null,
+    mongodbDb: e.MONGODB_DB,
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxEventsPerAppend: e.MAX_EVENTS_PER_APPEND,
+      maxPageSize: e.MAX_PAGE_SIZE,
+      defaultPageSize: Math.min(DEFAULT_LIMITS.defaultPageSize, e.MAX_PAGE_SIZE),
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+    },
+  };
+}

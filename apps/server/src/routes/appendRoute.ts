@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  appendResponseSchema,
+  duplicateEventIdErrorSchema,
+  eventStoreNameSchema,
+  forbiddenErrorSchema,
+  internalErrorSchema,
+  invalidRequestErrorSchema,
+  makeAppendRequestSchema,
+  payloadTooLargeErrorSchema,
+  serviceUnavailableErrorSchema,
+  streamIdSchema,
+  tooManyRequestsErrorSchema,
+  unauthorizedErrorSchema,
+  versionConflictErrorSchema,
+  type Limits,
+} from '@eventlane/contracts';
+import type { EventStore } from '@eventlane/store';
+
+export const streamParamsSchema = z.strictObject({
+  eventStoreName: eventStoreNameSchema,
+  streamId: streamIdSchema,
+});
+
+/** `POST /api/event-stores/{eventStoreName}/streams/{streamId}`: the published append endpoint. */
+export function registerAppendRoute(server: FastifyInstance, store: EventStore, limits: Limits): void {
+  server.withTypeProvider<ZodTypeProvider>().post(
+    '/api/event-stores/:eventStoreName/streams/:streamId',
+    {
+      config: { scope: 'append' },
+      schema: {
+        summary: 'Append events to a stream',
+        description:
+          'Appends one or more events to a stream atomically, with optimistic concurrency through options.expectedStreamVersion.',
+        tags: ['events'],
+        params: streamParamsSchema,
+        body: makeAppendRequestSchema(limits),
+        response: {
+          200: appendResponseSchema,
+          400: invalidRequestErrorSchema,
+          401: unauthorizedErrorSchema,
+          403: forbiddenErrorSchema,
+          409: z.union([versionConflictErrorSchema, duplicateEventIdErrorSchema]),
+          413: payloadTooLargeErrorSchema,
+          429: tooManyRequestsErrorSchema,
+          500: internalErrorSchema,
+          503: serviceUnavailableErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { eventStoreName, streamId } = request.params;
+      const result = await store.append(
+        { org: request.auth!.organizationId, store: eventStoreName },
+        streamId,
+        request.body.events,
+        { expectedStreamVersion: request.body.options?.expectedStreamVersion },
+      );
+      return { success: true as const, ...result };
+    },
+  );
+}
