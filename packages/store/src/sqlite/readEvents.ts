@@ -1,0 +1,76 @@
+import type { StoredEvent } from '@eventlane/contracts';
+import type { EventsPage, Scope, SortDirection } from '../eventStore';
+import type { Connection } from './connection';
+
+const EVENT_COLUMNS = `event_id AS eventId, stream_id AS streamId, stream_type AS streamType,
+  stream_position AS streamPosition, global_position AS globalPosition, type, data, metadata,
+  schema_version AS schemaVersion, transaction_id AS transactionId, created_at AS createdAt`;
+
+interface EventRow extends Omit<StoredEvent, 'data' | 'metadata'> {
+  data: string;
+  metadata: string | null;
+}
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    ...row,
+    data: JSON.parse(row.data) as StoredEvent['data'],
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as StoredEvent['metadata']),
+  };
+}
+
+export interface EventQuery {
+  /** Which position `from`/`to` bound and the order follows. */
+  position: 'stream_position' | 'global_position';
+  streamId?: string;
+  types?: string[];
+  from?: number;
+  to?: number;
+  limit: number;
+  offset?: number;
+  sortDirection?: SortDirection;
+  includeCount?: boolean;
+}
+
+/**
+ * The query behind readStream and readStore. Each combination of present filters is its own SQL
+ * text, prepared once. An empty `types` list means no type filter. Reads one row past `limit` to
+ * answer `hasMore` without counting. Call inside a read transaction when other reads must agree.
+ */
+export function readEvents(connection: Connection, scope: Scope, query: EventQuery): EventsPage {
+  const where = ['org = ?', 'store = ?'];
+  const params: unknown[] = [scope.org, scope.store];
+  if (query.streamId !== undefined) {
+    where.push('stream_id = ?');
+    params.push(query.streamId);
+  }
+  if (query.from !== undefined) {
+    where.push(`${query.position} >= ?`);
+    params.push(query.from);
+  }
+  if (query.to !== undefined) {
+    where.push(`${query.position} <= ?`);
+    params.push(query.to);
+  }
+  if (query.types && query.types.length > 0) {
+    where.push('type IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(query.types));
+  }
+  const direction = query.sortDirection === 'desc' ? 'DESC' : 'ASC';
+  // Within one stream, stream and global positions grow together (appends are serialised), so
+  // ordering by stream position gives the same order and lets SQLite use the stream's index.
+  const orderBy = query.streamId !== undefined ? 'stream_position' : query.position;
+  const limit = Math.max(0, query.limit);
+  const offset = Math.max(0, query.offset ?? 0);
+  const rows = connection
+    .statement(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} ${direction} LIMIT ? OFFSET ?`)
+    .all(...params, limit + 1, offset) as EventRow[];
+  const page: EventsPage = { events: rows.slice(0, limit).map(toStoredEvent), hasMore: rows.length > limit };
+  if (query.includeCount) {
+    const { total } = connection
+      .statement(`SELECT COUNT(*) AS total FROM events WHERE ${where.join(' AND ')}`)
+      .get(...params) as { total: number };
+    page.total = total;
+  }
+  return page;
+}
