@@ -1,6 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../eventStore';
@@ -121,8 +124,46 @@ describe('SQLite storage on disk', () => {
 
   it('answers UnavailableError when the data folder cannot be used', async () => {
     const notAFolder = join(freshDataDir(), 'file');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(notAFolder, 'x');
     await expect(getSQLiteStorage({ dataDir: notAFolder })).rejects.toBeInstanceOf(UnavailableError);
   });
+
+  it('keeps positions gap-free and expectations atomic while 4 processes write one file', async () => {
+    // Given 4 OS processes appending to the same data folder at once (the server and CLIs)
+    const dataDir = freshDataDir();
+    const processes = 4;
+    const appends = 40;
+    const startAt = Date.now() + 2000;
+    const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
+    const fixture = fileURLToPath(new URL('./multiProcessWriter.fixture.ts', import.meta.url));
+    // Create the file first so the 4 processes race on appends, not only on creating the schema.
+    await (await getSQLiteStorage({ dataDir })).close();
+    const outputs = await Promise.all(
+      Array.from({ length: processes }, (_, w) =>
+        promisify(execFile)(process.execPath, ['--import', 'tsx', fixture, dataDir, String(w), String(appends), String(startAt)], {
+          cwd: repoRoot,
+        }),
+      ),
+    );
+    const reports = outputs.map(({ stdout }) => JSON.parse(stdout) as { written: number; conflicts: number });
+    const written = reports.reduce((sum, r) => sum + r.written, 0);
+    console.log(`4 processes: ${written} events, ${reports.reduce((sum, r) => sum + r.conflicts, 0)} version conflicts retried`);
+
+    // Then every stream and the store's global order are contiguous from 0, and each read-then-
+    // expect append landed exactly once
+    const storage = await getSQLiteStorage({ dataDir });
+    try {
+      const shared = { org: 'acme', store: 'shared' };
+      const all = await storage.readStore(shared, { limit: 1000 });
+      expect(all.hasMore).toBe(false);
+      expect(all.events.map((e) => e.globalPosition)).toEqual(Array.from({ length: written }, (_, i) => i));
+      for (const streamId of ['any-0', 'any-1', 'any-2', 'hot-1']) {
+        const positions = all.events.filter((e) => e.streamId === streamId).map((e) => e.streamPosition);
+        expect(positions).toEqual(Array.from({ length: positions.length }, (_, i) => i));
+      }
+      expect((await storage.readStream(shared, 'hot-1', { limit: 1 })).currentStreamVersion).toBe(processes * appends);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
 });
