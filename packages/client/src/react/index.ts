@@ -1,0 +1,3 @@
+export { useOutbox } from './useOutbox';
+export { useSyncStatus } from './useSyncStatus';
+export { useStream } from './useStream';
