@@ -3,12 +3,12 @@ import type { ListStreamsOptions, Scope, StreamsPage } from '../eventStore';
 import { globToRegExp } from '../glob';
 import { run, type Connection } from './connection';
 
-const SORT_KEYS = {
-  streamId: 'stream_id',
+const SORT_COLUMNS = {
+  streamId: ['stream_id'],
   // Ties (same millisecond) fall back to insertion order of the stream row…
-  createdAt: 'created_at, id',
+  createdAt: ['created_at', 'id'],
   // …and to the stream's last global position, which is exact commit order within a store.
-  updatedAt: 'updated_at, last_global_position',
+  updatedAt: ['updated_at', 'last_global_position'],
 } as const;
 
 /**
@@ -43,8 +43,7 @@ export function listStreams(connection: Connection): (scope: Scope, options: Lis
       params.push(globToRegExp(options.streamIdPattern).source);
     }
     const direction = options.sortDirection === 'desc' ? 'DESC' : 'ASC';
-    const orderBy = SORT_KEYS[options.sortBy ?? 'streamId']
-      .split(', ')
+    const orderBy = SORT_COLUMNS[options.sortBy ?? 'streamId']
       .map((column) => `${column} ${direction}`)
       .join(', ');
     const limit = Math.max(0, options.limit);

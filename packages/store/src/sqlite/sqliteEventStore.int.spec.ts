@@ -113,6 +113,20 @@ describe('SQLite storage on disk', () => {
     await storage.close();
   });
 
+  it('rejects an eventId repeated within one append and writes nothing', async () => {
+    const storage = await getSQLiteStorage({ dataDir: freshDataDir() });
+    try {
+      const id = '6f1c2d3e-4b5a-4c6d-8e7f-901234567890';
+      const error = await storage
+        .append(scope, 'twice-1', [{ type: 'a', data: {}, eventId: id }, { type: 'b', data: {}, eventId: id }])
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DUPLICATE_EVENT_ID', eventIds: [id] });
+      expect(await storage.headGlobalPosition(scope)).toBe(-1);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('answers UnavailableError, not a driver error, once closed', async () => {
     const storage = await getSQLiteStorage({ dataDir: freshDataDir() });
     await storage.close();

@@ -32,9 +32,9 @@ export function storeOperations(connection: Connection): StoreOperations {
   );
   const listPage = db.prepare(`SELECT ${STORE_COLUMNS} FROM stores WHERE org = ? ORDER BY store LIMIT ? OFFSET ?`);
   const countStores = db.prepare('SELECT COUNT(*) AS n FROM stores WHERE org = ?');
-  const deleteRows = ['events', 'streams', 'stores'].map((table) =>
-    db.prepare(`DELETE FROM ${table} WHERE org = ? AND store = ?`),
-  );
+  const deleteEvents = db.prepare('DELETE FROM events WHERE org = ? AND store = ?');
+  const deleteStreams = db.prepare('DELETE FROM streams WHERE org = ? AND store = ?');
+  const deleteStoreRow = db.prepare('DELETE FROM stores WHERE org = ? AND store = ?');
   const byType = db.prepare(
     'SELECT type, COUNT(*) AS count FROM events WHERE org = ? AND store = ? GROUP BY type ORDER BY count DESC, type ASC',
   );
@@ -69,9 +69,12 @@ export function storeOperations(connection: Connection): StoreOperations {
     const total = (countStores.get(org) as { n: number }).n;
     return { eventStores: rows.map(summary), total, hasMore: offset + rows.length < total };
   });
-  const remove = db.transaction((scope: Scope) =>
-    deleteRows.map((statement) => statement.run(scope.org, scope.store).changes).at(-1)! > 0,
-  );
+  // Every append upserts the store row, so a store with events always has one.
+  const remove = db.transaction((scope: Scope): boolean => {
+    deleteEvents.run(scope.org, scope.store);
+    deleteStreams.run(scope.org, scope.store);
+    return deleteStoreRow.run(scope.org, scope.store).changes > 0;
+  });
 
   return {
     createStore: (scope, options) => run(() => create.immediate(scope, options?.description ?? null)),
