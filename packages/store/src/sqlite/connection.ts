@@ -58,7 +58,7 @@ export function toStoreError(error: unknown): unknown {
   return error;
 }
 
-/** Runs a synchronous driver call as a promise whose only failures are StoreErrors. */
+/** Runs a synchronous driver call as a promise; driver failures come out as StoreErrors (bugs in our own code pass through as they are). */
 export function run<T>(operation: () => T): Promise<T> {
   try {
     return Promise.resolve(operation());
