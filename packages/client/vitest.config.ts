@@ -1,5 +1,11 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'client', include: ['src/**/*.spec.ts'], testTimeout: 20_000 },
+  test: {
+    name: 'client',
+    include: ['src/**/*.spec.ts'],
+    // Node has no IndexedDB: fake-indexeddb stands in, installed before Dexie is first imported.
+    setupFiles: ['fake-indexeddb/auto'],
+    testTimeout: 20_000,
+  },
 });

@@ -1,4 +1,3 @@
-import 'fake-indexeddb/auto';
 import { createEventlaneClient, type EventlaneClientOptions } from '../client';
 import { soleLeader } from '../leader';
 import { manualOnlineSignal } from '../onlineSignal';
