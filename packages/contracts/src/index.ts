@@ -3,3 +3,4 @@ export * from './limits';
 export * from './append';
 export * from './errors';
 export * from './events';
+export * from './reads';
