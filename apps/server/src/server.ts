@@ -6,14 +6,22 @@ import type { Storage } from '@eventlane/store';
 import { registerAuth } from './http/auth';
 import { sendError } from './http/errors';
 import { zodValidatorCompiler } from './http/validation';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { createContextFactory, createServices } from './context';
 import { registerAppendRoute } from './routes/appendRoute';
+import { registerEventStoreRoutes } from './routes/eventStoreRoutes';
 import { registerHealthRoutes } from './routes/healthRoutes';
+import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute';
+import { registerReadRoutes } from './routes/readRoutes';
+import { appRouter, type AppRouter } from './routers';
 
 export interface ServerOptions {
   storage: Storage;
   limits?: Partial<Limits>;
   /** pino level; `silent` in tests. */
   logLevel?: string;
+  /** How often live tails poll storage when no in-process append woke them (default: SQLite 1000 ms, MongoDB 200 ms). */
+  liveTailPollMs?: number;
 }
 
 export interface EventlaneServer {
@@ -33,7 +41,10 @@ export interface EventlaneServer {
  */
 export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const { storage } = options;
+  // Appends through this server wake its live tails at once; polling covers other writers.
+  const services = createServices(options.storage, { limits, liveTailPollMs: options.liveTailPollMs });
+  const { deps } = services;
+  const { storage } = deps;
   const server = Fastify({
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: limits.maxBodyBytes,
@@ -52,9 +63,26 @@ export function createServer(options: ServerOptions): EventlaneServer {
     reply.header('x-request-id', request.id);
   });
 
-  registerAuth(server, storage);
-  registerHealthRoutes(server, storage);
-  registerAppendRoute(server, storage, limits);
+  // The OpenAPI plugin must see every route, so the routes are registered in a plugin after it.
+  registerOpenApi(server);
+  void server.register(async (app) => {
+    registerAuth(app, storage);
+    registerHealthRoutes(app, storage);
+    registerAppendRoute(app, storage, limits);
+    registerEventStoreRoutes(app, deps);
+    registerReadRoutes(app, deps);
+    registerOpenApiRoute(app);
+    await app.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext: createContextFactory(services),
+        onError({ error, path }) {
+          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
+        },
+      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
+  });
 
   let closed = false;
   return {
@@ -69,7 +97,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
       if (closed) return;
       closed = true;
       await server.close();
-      await storage.close();
+      await options.storage.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import type { z } from 'zod';
 import {
   UNAUTHORIZED_MESSAGE,
@@ -26,6 +27,9 @@ export const unauthorized = () => new HttpError(401, { error: 'UNAUTHORIZED', me
 export const forbidden = (scope: string) =>
   new HttpError(403, { error: 'FORBIDDEN', message: `Forbidden: this API key lacks the "${scope}" scope` });
 export const notFound = (error: string, message: string) => new HttpError(404, { error, message });
+/** Reads and administration answer `{ error: CODE, message }`. */
+export const codedError = (statusCode: number, error: string, message: string) => new HttpError(statusCode, { error, message });
+export const eventStoreNotFound = () => notFound('EVENT_STORE_NOT_FOUND', 'Event store not found');
 export const invalidRequest = (details: ValidationIssue[]) =>
   new HttpError(400, { error: 'Invalid request body', details });
 
@@ -72,7 +76,7 @@ function fromStoreError(error: StoreError): HttpError {
     case 'EVENT_STORE_EXISTS':
       return new HttpError(409, { error: 'EVENT_STORE_EXISTS', message: 'An event store with this name already exists' });
     case 'EVENT_STORE_NOT_FOUND':
-      return notFound('EVENT_STORE_NOT_FOUND', 'Event store not found');
+      return eventStoreNotFound();
     case 'ORGANIZATION_EXISTS':
       return new HttpError(409, { error: 'ORGANIZATION_EXISTS', message: 'Organization already exists' });
     case 'ORGANIZATION_NOT_FOUND':
@@ -139,4 +143,41 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   }
   const body = http.statusCode === 500 ? { ...http.body, requestId: request.id } : http.body;
   return reply.code(http.statusCode).headers(http.headers).type('application/json').send(JSON.stringify(body));
+}
+
+/**
+ * The tRPC side of the same table: every failure is first mapped to its HTTP answer above, then
+ * to the tRPC code of that status, so REST and tRPC can't disagree. The HTTP body rides along as
+ * the cause; the error formatter (trpc.ts) exposes its `error` code and `details` as `data`.
+ */
+const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+export function toTRPCError(error: unknown): TRPCError {
+  const http = error instanceof TRPCError ? fromTRPCError(error) : toHttpError(error);
+  const code = TRPC_CODE_BY_STATUS[http.statusCode] ?? 'INTERNAL_SERVER_ERROR';
+  if (error instanceof TRPCError && error.cause === http && error.code === code) return error;
+  return new TRPCError({ code, message: http.message, cause: http });
+}
+
+/** tRPC's own errors (input validation, unknown procedure) and what it wrapped, in the same HTTP shapes. */
+function fromTRPCError(error: TRPCError): HttpError {
+  if (error.cause instanceof HttpError) return error.cause;
+  const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+  if (error.code === 'BAD_REQUEST' && Array.isArray(issues)) {
+    return invalidRequest(toValidationIssues(issues as z.core.$ZodIssue[]));
+  }
+  // A handler's throw reaches us wrapped as INTERNAL_SERVER_ERROR with the original as cause.
+  if (error.code === 'INTERNAL_SERVER_ERROR' && error.cause !== undefined) return toHttpError(error.cause);
+  const status = Number(Object.entries(TRPC_CODE_BY_STATUS).find(([, code]) => code === error.code)?.[0] ?? 500);
+  return codedError(status, error.code, status === 500 ? 'Internal server error' : error.message);
 }

@@ -1,0 +1,43 @@
+import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
+import type { Limits } from '@eventlane/contracts';
+import type { Storage } from '@eventlane/store';
+import type { HandlerDeps } from './handlers/deps';
+import { apiKeyFromHeaders } from './http/auth';
+import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
+import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
+
+/**
+ * What every procedure sees. The key is only taken from the headers here; it is checked by the
+ * scoped procedures (trpc.ts), so a storage failure during the lookup answers like any other
+ * error instead of failing the whole batch.
+ *
+ * Live tails run over SSE. A browser's EventSource cannot send headers, and the key must never
+ * be in a URL, so clients pass an EventSource ponyfill that can (the `eventsource` package's
+ * `fetch` option) to `httpSubscriptionLink({ EventSource })`; see README "Reading and administration".
+ */
+export interface Context extends Services {
+  apiKey: string | null;
+}
+
+/** The handlers' storage and the live tails of one server; REST routes and tRPC procedures share them. */
+export interface Services {
+  deps: HandlerDeps;
+  live: LiveTails;
+}
+
+/**
+ * Wires the storage for reads and live tails: appends through it wake this server's tails at
+ * once; polling (every `liveTailPollMs`) covers writers elsewhere.
+ */
+export function createServices(storage: Storage, options: { limits: Limits; liveTailPollMs?: number }): Services {
+  const notifier = new AppendNotifier();
+  const notifying = withAppendNotifications(storage, notifier);
+  const live = new LiveTails(notifying, notifier, {
+    pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
+  });
+  return { deps: { storage: notifying, limits: options.limits }, live };
+}
+
+export function createContextFactory(services: Services) {
+  return ({ req }: CreateFastifyContextOptions): Context => ({ ...services, apiKey: apiKeyFromHeaders(req.headers) });
+}

@@ -1,0 +1,62 @@
+import {
+  CONFIRMATION_REQUIRED_MESSAGE,
+  EVENT_STORE_DELETED_MESSAGE,
+  type CreateEventStoreRequest,
+  type EventStoreCreatedResponse,
+  type EventStoreDetailsResponse,
+  type EventStoresPageResponse,
+} from '@eventlane/contracts';
+import type { AuthContext } from '../http/auth';
+import { codedError, eventStoreNotFound } from '../http/errors';
+import { checkPageSize, scopeOf, type HandlerDeps } from './deps';
+
+const eventStoreId = (auth: AuthContext, name: string) => `${auth.organizationId}:${name}`;
+
+/** `POST /api/event-stores` · `eventStores.create` */
+export async function createEventStore(
+  { storage }: HandlerDeps,
+  auth: AuthContext,
+  input: CreateEventStoreRequest,
+): Promise<EventStoreCreatedResponse> {
+  const created = await storage.createStore(scopeOf(auth, input.name), { description: input.description ?? null });
+  return { eventStoreId: eventStoreId(auth, created.eventStoreName), ...created };
+}
+
+/** `GET /api/event-stores` · `eventStores.list` */
+export async function listEventStores(
+  { storage, limits }: HandlerDeps,
+  auth: AuthContext,
+  page: { limit: number; offset: number },
+): Promise<EventStoresPageResponse> {
+  checkPageSize(limits, page);
+  const result = await storage.listStores(auth.organizationId, page);
+  return {
+    eventStores: result.eventStores,
+    pagination: { limit: page.limit, offset: page.offset, total: result.total, hasMore: result.hasMore },
+  };
+}
+
+/** `GET /api/event-stores/{name}` · `eventStores.get` */
+export async function getEventStore(
+  { storage }: HandlerDeps,
+  auth: AuthContext,
+  input: { eventStoreName: string },
+): Promise<EventStoreDetailsResponse> {
+  const details = await storage.getStore(scopeOf(auth, input.eventStoreName));
+  if (!details) throw eventStoreNotFound();
+  const { eventStoreName, description, created, statistics } = details;
+  return { eventStoreId: eventStoreId(auth, eventStoreName), eventStoreName, description, created, statistics };
+}
+
+/** `DELETE /api/event-stores/{name}?confirm=true` · `eventStores.delete`. Confirmation is checked before anything is looked up. */
+export async function deleteEventStore(
+  { storage }: HandlerDeps,
+  auth: AuthContext,
+  input: { eventStoreName: string; confirm?: string | boolean },
+): Promise<{ success: true; message: typeof EVENT_STORE_DELETED_MESSAGE }> {
+  if (input.confirm !== true && input.confirm !== 'true') {
+    throw codedError(400, 'CONFIRMATION_REQUIRED', CONFIRMATION_REQUIRED_MESSAGE);
+  }
+  if (!(await storage.deleteStore(scopeOf(auth, input.eventStoreName)))) throw eventStoreNotFound();
+  return { success: true, message: EVENT_STORE_DELETED_MESSAGE };
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import {
+  createEventStoreRequestSchema,
+  eventStoreNameSchema,
+  makeListEventStoresQuerySchema,
+} from '@eventlane/contracts';
+import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores';
+import { adminProcedure, readProcedure, router } from '../trpc';
+
+const byName = z.strictObject({ eventStoreName: eventStoreNameSchema });
+
+/** Store administration: the same handlers as `/api/event-stores`. */
+export const eventStoresRouter = router({
+  list: readProcedure
+    .input(makeListEventStoresQuerySchema().optional().default({ limit: 100, offset: 0 }))
+    .query(({ ctx, input }) => listEventStores(ctx.deps, ctx.auth, input)),
+  get: readProcedure.input(byName).query(({ ctx, input }) => getEventStore(ctx.deps, ctx.auth, input)),
+  create: adminProcedure
+    .input(createEventStoreRequestSchema)
+    .mutation(({ ctx, input }) => createEventStore(ctx.deps, ctx.auth, input)),
+  /** `confirm: true` is required, as `?confirm=true` is on the REST route. */
+  delete: adminProcedure
+    .input(byName.extend({ confirm: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => deleteEventStore(ctx.deps, ctx.auth, input)),
+});

@@ -1,0 +1,27 @@
+import { tracked } from '@trpc/server';
+import { eventStoreNameSchema, makeReadStoreEventsQuerySchema, storeTailInputSchema } from '@eventlane/contracts';
+import { ensureEventStore, scopeOf } from '../handlers/deps';
+import { readStoreEvents } from '../handlers/events';
+import { mappingErrors, readProcedure, router } from '../trpc';
+
+/** A store's events in global order: pages, and a live tail. */
+export const eventsRouter = router({
+  list: readProcedure
+    .input(makeReadStoreEventsQuerySchema().extend({ eventStoreName: eventStoreNameSchema }))
+    .query(({ ctx, input }) => readStoreEvents(ctx.deps, ctx.auth, input)),
+  /**
+   * A store's new events in global order (SSE), from `fromPosition` or from now. Each is tracked
+   * by its global position, so a reconnecting client resumes right after the last one it got.
+   */
+  tail: readProcedure.input(storeTailInputSchema).subscription(({ ctx, input, signal }) =>
+    mappingErrors(
+      (async function* () {
+        const scope = scopeOf(ctx.auth, input.eventStoreName);
+        await ensureEventStore(ctx.deps.storage, scope);
+        for await (const event of ctx.live.tailStore(scope, input, signal)) {
+          yield tracked(String(event.globalPosition), event);
+        }
+      })(),
+    ),
+  ),
+});

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { eventStoreNameSchema, eventsPerMinuteInputSchema } from '@eventlane/contracts';
+import { eventCountsByType, eventsPerMinute } from '../handlers/stats';
+import { readProcedure, router } from '../trpc';
+
+/** Numbers for the admin app's charts. */
+export const statsRouter = router({
+  eventCountsByType: readProcedure
+    .input(z.strictObject({ eventStoreName: eventStoreNameSchema }))
+    .query(({ ctx, input }) => eventCountsByType(ctx.deps, ctx.auth, input)),
+  eventsPerMinute: readProcedure
+    .input(eventsPerMinuteInputSchema)
+    .query(({ ctx, input }) => eventsPerMinute(ctx.deps, ctx.auth, input)),
+});

@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  eventStoreParamsSchema,
+  eventsPageResponseSchema,
+  makeListStreamsOfTypeQuerySchema,
+  makeListStreamsQuerySchema,
+  makeReadStoreEventsQuerySchema,
+  makeReadStreamEventsQuerySchema,
+  streamReadParamsSchema,
+  streamResponseSchema,
+  streamTypeParamsSchema,
+  streamsPageResponseSchema,
+} from '@eventlane/contracts';
+import type { HandlerDeps } from '../handlers/deps';
+import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events';
+import { listStreams } from '../handlers/streams';
+import { readErrorResponses } from './errorResponses';
+
+/** Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. */
+export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): void {
+  const app = server.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/api/event-stores/:eventStoreName/streams/:streamId',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Read a whole stream',
+        description:
+          'All events of a stream with its version; a missing stream is empty at version 0. A stream of more than ' +
+          '1000 events answers 400 STREAM_TOO_LARGE: read it in pages from .../events.',
+        tags: ['streams'],
+        params: streamReadParamsSchema,
+        response: { 200: streamResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => readWholeStream(deps, request.auth!, request.params),
+  );
+
+  app.get(
+    '/api/event-stores/:eventStoreName/streams/:streamId/events',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: "Read a stream's events in pages",
+        description: 'fromPosition/toPosition are stream positions (0-based), inclusive; type may repeat.',
+        tags: ['streams'],
+        params: streamReadParamsSchema,
+        querystring: makeReadStreamEventsQuerySchema(deps.limits),
+        response: { 200: eventsPageResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => readStreamEvents(deps, request.auth!, { ...request.params, ...request.query }),
+  );
+
+  app.get(
+    '/api/event-stores/:eventStoreName/events',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: "Read a store's events in global order",
+        description:
+          'fromPosition/toPosition are global positions, inclusive. A catch-up reader that asks for ' +
+          'fromPosition = last seen + 1 never skips an event and never sees one twice, even while writers commit.',
+        tags: ['events'],
+        params: eventStoreParamsSchema,
+        querystring: makeReadStoreEventsQuerySchema(deps.limits),
+        response: { 200: eventsPageResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => readStoreEvents(deps, request.auth!, { ...request.params, ...request.query }),
+  );
+
+  app.get(
+    '/api/event-stores/:eventStoreName/streams',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'List streams',
+        description: 'streamIdPattern is a glob: "*" any run of characters, "?" one character (user-*).',
+        tags: ['streams'],
+        params: eventStoreParamsSchema,
+        querystring: makeListStreamsQuerySchema(deps.limits),
+        response: { 200: streamsPageResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => listStreams(deps, request.auth!, { ...request.params, ...request.query }),
+  );
+
+  app.get(
+    '/api/event-stores/:eventStoreName/stream-types/:streamType/streams',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'List streams of one type',
+        tags: ['streams'],
+        params: streamTypeParamsSchema,
+        querystring: makeListStreamsOfTypeQuerySchema(deps.limits),
+        response: { 200: streamsPageResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => listStreams(deps, request.auth!, { ...request.params, ...request.query }),
+  );
+}
