@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a machine that has only Node 20 and npm: pnpm, the workspace's dependencies and,
-# with --test, what the tests need (a Go toolchain and FerretDB as the MongoDB-wire test server).
+# with --test, what the tests need (a Go toolchain and FerretDB as the MongoDB-wire test server,
+# Debian's chromium for the browser tests).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +39,10 @@ if [ "${1:-}" = "--test" ]; then
     mkdir -p "$(dirname "$ferretdb")"
     GOTOOLCHAIN=auto GOBIN="$(dirname "$ferretdb")" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION"
     echo "setup: FerretDB built in $(( $(date +%s) - start ))s"
+  fi
+  # The browser tests (e2e/) drive Debian's Chromium; Playwright's own browser download cannot work here.
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing Debian's chromium for the browser tests"
+    apt_install chromium
   fi
 fi

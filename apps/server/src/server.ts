@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
+import { registerAdminApp } from './http/adminApp';
 import { registerAuth } from './http/auth';
 import { sendError } from './http/errors';
 import { zodValidatorCompiler } from './http/validation';
@@ -83,6 +84,9 @@ export function createServer(options: ServerOptions): EventlaneServer {
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
   });
+
+  // The built admin app (apps/admin/dist) at `/`, same origin as the API; nothing when not built.
+  registerAdminApp(server);
 
   let closed = false;
   return {

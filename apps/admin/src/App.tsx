@@ -1,0 +1,122 @@
+import { useMemo, useSyncExternalStore } from 'react';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
+import { useOutbox, useSyncStatus } from '@eventlane/client/react';
+import { SignedInContext, useSessionStore, useSignedIn } from './appContext';
+import { createQueryClient, queryPersister } from './queryClient';
+import { Link } from './components/Link';
+import { ReauthPanel } from './components/ReauthPanel';
+import { StatusBar } from './components/StatusBar';
+import { keyHint } from './session';
+import { useRoute, type Route } from './router';
+import { SignInScreen } from './screens/SignInScreen';
+import { StoresScreen } from './screens/StoresScreen';
+import { StoreScreen } from './screens/StoreScreen';
+import { StreamScreen } from './screens/StreamScreen';
+import { OutboxScreen } from './screens/OutboxScreen';
+import { KeysScreen } from './screens/KeysScreen';
+
+export function App() {
+  const sessions = useSessionStore();
+  const signedIn = useSyncExternalStore(sessions.subscribe, sessions.getSnapshot);
+  const client = signedIn?.client;
+  // A fresh query cache per sign-in: nothing of a previous operator is shown.
+  const queryClient = useMemo(() => (client ? createQueryClient() : null), [client]);
+  if (!signedIn || !queryClient) return <SignInScreen />;
+  return (
+    <SignedInContext.Provider value={signedIn}>
+      <PersistQueryClientProvider
+        client={queryClient}
+        persistOptions={{ persister: queryPersister, maxAge: 7 * 24 * 60 * 60 * 1000, buster: signedIn.session.organizationId ?? '' }}
+      >
+        <Shell />
+      </PersistQueryClientProvider>
+    </SignedInContext.Provider>
+  );
+}
+
+function Shell() {
+  const { session, client } = useSignedIn();
+  const sessions = useSessionStore();
+  const route = useRoute();
+  const status = useSyncStatus(client);
+  const outbox = useOutbox(client);
+  const open = outbox.filter((entry) => entry.state !== 'synced').length;
+
+  async function signOut() {
+    const unsent = outbox.filter((entry) => entry.state !== 'synced').length;
+    if (unsent > 0 && !window.confirm(`${unsent} append(s) in the outbox are not on the server yet. Signing out deletes them. Sign out?`)) return;
+    await sessions.signOut();
+  }
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <Link to={{ name: 'stores' }} className="brand">
+          Eventlane
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            <li>
+              <Link to={{ name: 'stores' }} current={route.name === 'stores' || route.name === 'store' || route.name === 'stream'}>
+                Stores
+              </Link>
+            </li>
+            <li>
+              <Link to={{ name: 'outbox' }} current={route.name === 'outbox'}>
+                Outbox{open > 0 ? <span className="badge" aria-label={`${open} not synced`}>{open}</span> : null}
+              </Link>
+            </li>
+            {session.scopes === null || session.scopes.includes('admin') ? (
+              <li>
+                <Link to={{ name: 'keys' }} current={route.name === 'keys'}>
+                  API keys
+                </Link>
+              </li>
+            ) : null}
+          </ul>
+        </nav>
+        <div className="who">
+          <span title="Organization of the signed-in key">
+            Organization: <strong data-testid="organization">{session.organizationId ?? 'unknown'}</strong>
+          </span>
+          <span className="muted">{keyHint(session.apiKey)}</span>
+          <button type="button" className="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {status.paused === 'auth' ? <ReauthPanel /> : null}
+      <main id="main" tabIndex={-1}>
+        <Screen route={route} />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'stores':
+      return <StoresScreen />;
+    case 'store':
+      return <StoreScreen key={route.store} store={route.store} />;
+    case 'stream':
+      return <StreamScreen key={`${route.store}/${route.streamId}`} store={route.store} streamId={route.streamId} />;
+    case 'outbox':
+      return <OutboxScreen />;
+    case 'keys':
+      return <KeysScreen />;
+    case 'notFound':
+      return (
+        <section>
+          <h1>Page not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <Link to={{ name: 'stores' }}>Go to the stores</Link>.
+          </p>
+        </section>
+      );
+  }
+}

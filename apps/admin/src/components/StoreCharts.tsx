@@ -1,0 +1,86 @@
+import { useId } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useSignedIn } from '../appContext';
+import { QueryError } from './QueryState';
+
+const WINDOW_MINUTES = 60;
+
+/** Events per type and appended events per minute (last hour), each with a table for screen readers. */
+export function StoreCharts({ store }: { store: string }) {
+  const { api } = useSignedIn();
+  const id = useId();
+  const byType = useQuery({ queryKey: ['stats', 'byType', store], queryFn: () => api.eventCountsByType(store) });
+  const perMinute = useQuery({ queryKey: ['stats', 'perMinute', store], queryFn: () => api.eventsPerMinute(store, WINDOW_MINUTES), refetchInterval: 30_000 });
+  const types = byType.data?.counts ?? [];
+  const minutes = (perMinute.data?.buckets ?? []).map((bucket) => ({ ...bucket, label: new Date(bucket.minute).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) }));
+  return (
+    <section aria-labelledby={`${id}-title`} className="charts">
+      <h2 id={`${id}-title`}>Overview</h2>
+      <div className="chart-grid">
+        <figure className="card">
+          <figcaption>Events per type</figcaption>
+          <QueryError error={byType.error} what="event counts" hasData={!!byType.data} />
+          {byType.data && types.length === 0 ? <p className="empty">No events yet.</p> : null}
+          {types.length > 0 ? (
+            <>
+              <div className="chart" aria-hidden="true">
+                <ResponsiveContainer width="100%" height={220}>
+                  <BarChart data={types} layout="vertical" margin={{ left: 24 }}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis type="number" allowDecimals={false} />
+                    <YAxis type="category" dataKey="type" width={120} />
+                    <Tooltip />
+                    <Bar dataKey="count" name="events" fill="#2f6db5" isAnimationActive={false} />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+              <table className="sr-only">
+                <caption>Events per type</caption>
+                <tbody>
+                  {types.map((row) => (
+                    <tr key={row.type}>
+                      <th scope="row">{row.type}</th>
+                      <td>{row.count}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+        </figure>
+        <figure className="card">
+          <figcaption>Events appended per minute, last hour</figcaption>
+          <QueryError error={perMinute.error} what="append rates" hasData={!!perMinute.data} />
+          {perMinute.data && minutes.length === 0 ? <p className="empty">Nothing appended in the last hour.</p> : null}
+          {minutes.length > 0 ? (
+            <>
+              <div className="chart" aria-hidden="true">
+                <ResponsiveContainer width="100%" height={220}>
+                  <BarChart data={minutes}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="label" />
+                    <YAxis allowDecimals={false} />
+                    <Tooltip />
+                    <Bar dataKey="count" name="events" fill="#3d8b5a" isAnimationActive={false} />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+              <table className="sr-only">
+                <caption>Events appended per minute</caption>
+                <tbody>
+                  {minutes.map((row) => (
+                    <tr key={row.minute}>
+                      <th scope="row">{row.label}</th>
+                      <td>{row.count}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+        </figure>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+import { useId, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { API_KEY_SCOPES, type ApiKeyScope } from '@eventlane/contracts';
+import { useSignedIn } from '../appContext';
+import { QueryError } from '../components/QueryState';
+import { formatTime } from '../format';
+
+/** API keys of the organization (admin scope): create (shown once) and revoke. */
+export function KeysScreen() {
+  const { api, session } = useSignedIn();
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: ['apiKeys'], queryFn: () => api.listApiKeys() });
+  const revoke = useMutation({
+    mutationFn: (keyId: string) => api.revokeApiKey(keyId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['apiKeys'] }),
+  });
+  const list = keys.data?.apiKeys ?? [];
+  return (
+    <section aria-labelledby="keys-title">
+      <header className="screen-header">
+        <h1 id="keys-title">API keys</h1>
+        <p className="muted">A key is shown once, when it is created; the server keeps only its hash.</p>
+      </header>
+      <div className="two-columns">
+        <div>
+          <QueryError error={keys.error} what="API keys" hasData={!!keys.data} />
+          {keys.isPending ? <p className="muted">Loading keys…</p> : null}
+          {list.length > 0 ? (
+            <table className="table">
+              <caption className="sr-only">API keys</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Key</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((key) => {
+                  const mine = session.apiKey.startsWith(key.prefix);
+                  return (
+                    <tr key={key.keyId}>
+                      <td>
+                        <code>{key.prefix}…</code>
+                        {mine ? <span className="muted"> (this browser)</span> : null}
+                      </td>
+                      <td>{key.name ?? <span className="muted">—</span>}</td>
+                      <td>{key.scopes.join(', ')}</td>
+                      <td>{formatTime(key.createdAt)}</td>
+                      <td>
+                        {key.revokedAt ? (
+                          `Revoked ${formatTime(key.revokedAt)}`
+                        ) : (
+                          <button
+                            type="button"
+                            className="danger"
+                            aria-label={`Revoke key ${key.prefix}`}
+                            onClick={() => {
+                              const warning = mine ? ' This is the key this browser uses: you will have to sign in again.' : '';
+                              if (window.confirm(`Revoke ${key.prefix}…?${warning}`)) revoke.mutate(key.keyId);
+                            }}
+                          >
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          ) : null}
+          {revoke.error ? (
+            <p role="alert" className="error">
+              {(revoke.error as Error).message}
+            </p>
+          ) : null}
+        </div>
+        <CreateKeyForm />
+      </div>
+    </section>
+  );
+}
+
+function CreateKeyForm() {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<ApiKeyScope[]>(['append', 'read']);
+  const create = useMutation({
+    mutationFn: () => api.createApiKey({ scopes, ...(name.trim() ? { name: name.trim() } : {}) }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['apiKeys'] }),
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (scopes.length > 0) create.mutate();
+  }
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
+      <h2 id={`${id}-title`}>Create a key</h2>
+      <label htmlFor={`${id}-name`}>Name (optional)</label>
+      <input id={`${id}-name`} value={name} onChange={(event) => setName(event.target.value)} placeholder="checkout service" />
+      <fieldset>
+        <legend>Scopes</legend>
+        {API_KEY_SCOPES.map((scope) => (
+          <span key={scope} className="toggle">
+            <input
+              id={`${id}-${scope}`}
+              type="checkbox"
+              checked={scopes.includes(scope)}
+              onChange={(event) => setScopes((current) => (event.target.checked ? [...current, scope] : current.filter((s) => s !== scope)))}
+            />
+            <label htmlFor={`${id}-${scope}`}>{scope}</label>
+          </span>
+        ))}
+      </fieldset>
+      {scopes.length === 0 ? <p className="field-error">Choose at least one scope.</p> : null}
+      {create.error ? (
+        <p role="alert" className="error">
+          {(create.error as Error).message}
+        </p>
+      ) : null}
+      <button type="submit" disabled={create.isPending || scopes.length === 0}>
+        Create key
+      </button>
+      {create.data ? (
+        <div role="status" className="new-key">
+          <p>Copy this key now; it will not be shown again:</p>
+          <code data-testid="new-api-key">{create.data.key}</code>
+        </div>
+      ) : null}
+    </form>
+  );
+}
