@@ -169,7 +169,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
   const stopSignal = signal.subscribe((online) => {
     local.signal = { online, at: clock.now() };
     status.localChanged();
-    if (online && engine.isRunning) engine.wakeAll().catch((error) => reportLocalError(toOutboxError(error, clock.now())));
+    if (online && engine.isRunning) engine.wakeAll(true).catch((error) => reportLocalError(toOutboxError(error, clock.now())));
   });
 
   const persist =

@@ -45,6 +45,8 @@ export class SyncEngine {
   private subscription: Subscription | null = null;
   private idleWaiters: Array<() => void> = [];
   private tokens = 0;
+  /** Bumped by `stop`, so that a `start` still awaiting its reset does not come alive after a `stop`. */
+  private epoch = 0;
 
   constructor(private readonly options: SyncEngineOptions) {}
 
@@ -55,8 +57,10 @@ export class SyncEngine {
   async start(): Promise<void> {
     if (this.running) return;
     const { db } = this.options;
+    const epoch = ++this.epoch;
     // Leadership just moved here: whatever a previous leader had in flight died with it. Resending is safe (same event ids).
     await db.outbox.where('state').equals('syncing').modify({ state: 'pending', syncToken: null });
+    if (epoch !== this.epoch) return;
     this.running = true;
     this.subscription = liveQuery(async () => [await db.outbox.where('state').equals('pending').primaryKeys(), await db.meta.get('sync')]).subscribe({
       next: () => this.kick(),
@@ -66,6 +70,7 @@ export class SyncEngine {
   }
 
   stop(): void {
+    this.epoch++;
     this.running = false;
     this.subscription?.unsubscribe();
     this.subscription = null;
@@ -82,9 +87,16 @@ export class SyncEngine {
     await idle;
   }
 
-  /** Ends every backoff wait (e.g. when the network comes back) and sends. */
-  async wakeAll(): Promise<void> {
-    await this.options.db.outbox.where('state').equals('pending').modify({ nextAttemptAt: 0 });
+  /**
+   * Ends backoff waits and sends: every wait (the operator's "sync now"), or with `networkOnly`
+   * only those after a network error (the network came back, but a server's Retry-After still stands).
+   */
+  async wakeAll(networkOnly = false): Promise<void> {
+    await this.options.db.outbox
+      .where('state')
+      .equals('pending')
+      .filter((entry) => !networkOnly || entry.lastError?.kind === 'network')
+      .modify({ nextAttemptAt: 0 });
     this.kick();
   }
 

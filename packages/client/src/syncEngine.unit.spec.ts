@@ -291,4 +291,31 @@ describe('status codes', () => {
     await client.sync();
     expect(await client.status.current()).toMatchObject({ online: true, pendingCount: 0 });
   });
+
+  it('coming back online does not cut short a server Retry-After', async () => {
+    const { client, server, online, clock } = setup();
+    server.failNext({ status: 503, body: {}, headers: { 'Retry-After': '30' } });
+    const a = await client.append('orders', 'order-1', [event('A')]);
+    await client.sync();
+    online.set(false);
+    online.set(true);
+    await settle();
+    expect(server.appends()).toHaveLength(1);
+    clock.advance(30_000);
+    expect(await a.settled).toMatchObject({ state: 'synced' });
+  });
+});
+
+describe('fencing', () => {
+  it('a late answer to a run that lost the entry changes nothing', async () => {
+    let answer!: (response: Response) => void;
+    const { client } = setup({ fetch: () => new Promise<Response>((resolve) => (answer = resolve)) });
+    const a = await client.append('orders', 'order-1', [event('A')]);
+    await vi.waitFor(async () => expect((await client.db.outbox.get(a.entry.id))!.state).toBe('syncing'));
+    // Another leader took the entry over meanwhile (new token) and is sending it itself.
+    await client.db.outbox.update(a.entry.id, { syncToken: 'other-tab:1' });
+    answer(new Response(JSON.stringify({ error: 'Invalid request body', details: [] }), { status: 400 }));
+    await settle();
+    expect(await client.db.outbox.get(a.entry.id)).toMatchObject({ state: 'syncing', syncToken: 'other-tab:1', lastError: null });
+  });
 });
