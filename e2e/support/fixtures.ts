@@ -51,6 +51,7 @@ export async function expectQueued(page: Page): Promise<void> {
 
 /** Saves a full-page screenshot as an artifact of the test (in its output folder and the HTML report). */
 export async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  await page.evaluate(() => window.scrollTo(0, 0));
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: false });
   await testInfo.attach(name, { path, contentType: 'image/png' });
