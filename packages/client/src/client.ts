@@ -154,7 +154,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     tabId: uuid(),
     onLocalError: reportLocalError,
   });
-  const cache = new StreamCache(db, () => reader, clock);
+  const cache = new StreamCache(db, () => reader, clock, limits.maxPageSize);
   const outbox = createLiveStore(() => db.outbox.orderBy('id').toArray(), [] as OutboxEntry[], (error) => reportLocalError(toOutboxError(error, clock.now())));
 
   const leader = options.leader ?? defaultLeader(`eventlane-sync:${options.dbName}`, clock);
@@ -376,5 +376,5 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
 }
 
 function pick(limits: typeof DEFAULT_LIMITS): ClientLimits {
-  return { maxBodyBytes: limits.maxBodyBytes, maxEventsPerAppend: limits.maxEventsPerAppend, maxJsonDepth: limits.maxJsonDepth };
+  return { maxBodyBytes: limits.maxBodyBytes, maxEventsPerAppend: limits.maxEventsPerAppend, maxJsonDepth: limits.maxJsonDepth, maxPageSize: limits.maxPageSize };
 }

@@ -23,7 +23,7 @@ function entry(expected: ExpectedStreamVersion | undefined, count = 1, data: Rec
     syncToken: null,
   };
 }
-const limits = { maxBodyBytes: 1024 * 1024, maxEventsPerAppend: 1000, maxJsonDepth: 64 };
+const limits = { maxBodyBytes: 1024 * 1024, maxEventsPerAppend: 1000, maxJsonDepth: 64, maxPageSize: 1000 };
 const ids = (batch: OutboxEntry[]) => batch.map((e) => e.id);
 
 describe('planBatch', () => {

@@ -130,10 +130,15 @@ export function broadcastChannelLeader(
   };
 }
 
-/** Web Locks when the platform has them, else the BroadcastChannel fallback, else a sole leader. */
+/**
+ * Web Locks when the platform has them; else, in a browser page, the BroadcastChannel election;
+ * else (Node: one process, no tabs) a sole leader, so that a script syncs at once.
+ */
 export function defaultLeader(name: string, clock: Clock): LeaderElector {
-  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
-  if (nav?.locks) return webLocksLeader(name, nav.locks);
-  if (typeof BroadcastChannel === 'function') return broadcastChannelLeader(new BroadcastChannel(name) as unknown as BroadcastChannelLike, clock);
+  const scope = globalThis as { navigator?: { locks?: LockManagerLike }; document?: unknown };
+  if (scope.navigator?.locks) return webLocksLeader(name, scope.navigator.locks);
+  if (scope.document !== undefined && typeof BroadcastChannel === 'function') {
+    return broadcastChannelLeader(new BroadcastChannel(name) as unknown as BroadcastChannelLike, clock);
+  }
   return soleLeader();
 }

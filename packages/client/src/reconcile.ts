@@ -21,13 +21,19 @@ export type ReconcileOutcome =
  * lacks (stored in another stream), can never be written as asked and is rejected. The first
  * entry with none of its events stored ends the walk: it and those after it were not written.
  */
-export async function reconcileBatch(reader: ReadTransport, batch: readonly OutboxEntry[], namedIds: readonly string[], now: number): Promise<ReconcileOutcome> {
+export async function reconcileBatch(
+  reader: ReadTransport,
+  batch: readonly OutboxEntry[],
+  namedIds: readonly string[],
+  now: number,
+  pageSize = 1000,
+): Promise<ReconcileOutcome> {
   const head = batch[0];
   if (!head) return { kind: 'ok', updates: [] };
   const from = typeof head.expectedStreamVersion === 'number' ? head.expectedStreamVersion : 0;
   let positions: Map<string, number>;
   try {
-    const events = await readAllStreamEvents(reader, head.store, head.streamId, from);
+    const events = await readAllStreamEvents(reader, head.store, head.streamId, from, pageSize);
     positions = new Map(events.map((event) => [event.eventId, event.streamPosition]));
   } catch (error) {
     const auth = error instanceof ReadError && error.kind === 'auth';

@@ -30,6 +30,7 @@ export class StreamCache {
     private readonly db: OutboxDb,
     private readonly reader: () => ReadTransport,
     private readonly clock: Pick<Clock, 'now'>,
+    private readonly pageSize = 1000,
   ) {}
 
   /** The cached stream, if any, without asking the server. */
@@ -44,7 +45,7 @@ export class StreamCache {
     try {
       const cached = await this.cached(store, streamId);
       const from = cached?.currentStreamVersion ?? 0;
-      const fresh = await readAllStreamEvents(this.reader(), store, streamId, from);
+      const fresh = await readAllStreamEvents(this.reader(), store, streamId, from, this.pageSize);
       const events = [...(cached?.events ?? []), ...fresh.filter((event) => event.streamPosition >= from)];
       const last = events[events.length - 1];
       const row: CachedStream = { store, streamId, events, currentStreamVersion: last ? last.streamPosition + 1 : 0, fetchedAt: this.clock.now() };

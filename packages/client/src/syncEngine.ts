@@ -297,7 +297,7 @@ export class SyncEngine {
   private async reconcile(key: string, batch: OutboxEntry[], token: string, namedIds: string[], onlyIfProgress: boolean): Promise<boolean> {
     const { db, clock, reader } = this.options;
     const head = batch[0]!;
-    const outcome = await reconcileBatch(reader, batch, namedIds, clock.now());
+    const outcome = await reconcileBatch(reader, batch, namedIds, clock.now(), this.options.limits.maxPageSize);
     const now = clock.now();
     if (outcome.kind === 'read_failed') {
       if (onlyIfProgress) return false;

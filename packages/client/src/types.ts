@@ -103,7 +103,7 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export type ClientLimits = Pick<Limits, 'maxBodyBytes' | 'maxEventsPerAppend' | 'maxJsonDepth'>;
+export type ClientLimits = Pick<Limits, 'maxBodyBytes' | 'maxEventsPerAppend' | 'maxJsonDepth' | 'maxPageSize'>;
 
 /** Subscribe + snapshot, the shape `useSyncExternalStore` takes. */
 export interface ExternalStore<T> {
