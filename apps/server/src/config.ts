@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
+import { DEFAULT_SECURITY, type SecurityOptions } from './http/security';
 
 export interface Config {
   port: number;
@@ -10,6 +11,7 @@ export interface Config {
   mongodbDb: string;
   logLevel: string;
   limits: Limits;
+  security: SecurityOptions;
 }
 
 const intFrom = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
@@ -25,6 +27,13 @@ const envSchema = z.object({
   MAX_EVENTS_PER_APPEND: intFrom(DEFAULT_LIMITS.maxEventsPerAppend, 1),
   MAX_PAGE_SIZE: intFrom(DEFAULT_LIMITS.maxPageSize, 1),
   MAX_JSON_DEPTH: intFrom(DEFAULT_LIMITS.maxJsonDepth, 1),
+  RATE_LIMIT_MAX: intFrom(DEFAULT_SECURITY.rateLimitMax, 0),
+  RATE_LIMIT_WINDOW_MS: intFrom(DEFAULT_SECURITY.rateLimitWindowMs, 1),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
 });
 
 /** Reads the configuration from an environment; throws a readable message on a bad value. */
@@ -48,6 +57,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxPageSize: e.MAX_PAGE_SIZE,
       defaultPageSize: Math.min(DEFAULT_LIMITS.defaultPageSize, e.MAX_PAGE_SIZE),
       maxJsonDepth: e.MAX_JSON_DEPTH,
+    },
+    security: {
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+      // Browsers send the origin without a trailing slash; normalise so `https://a.example/` matches too.
+      corsOrigins: e.CORS_ORIGINS.map((origin) => new URL(origin).origin),
     },
   };
 }

@@ -5,6 +5,9 @@ import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import { registerAdminApp } from './http/adminApp';
 import { registerAuth } from './http/auth';
+import { createMetrics, registerMetrics } from './http/metrics';
+import { registerRouteCatalog } from './http/routeCatalog';
+import { registerSecurity, type SecurityOptions } from './http/security';
 import { sendError } from './http/errors';
 import { zodValidatorCompiler } from './http/validation';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -21,6 +24,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** pino level; `silent` in tests. */
   logLevel?: string;
+  /** Rate limit and CORS allowlist (defaults: 6000 requests per minute per key, CORS off). */
+  security?: Partial<SecurityOptions>;
   /** How often live tails poll storage when no in-process append woke them (default: SQLite 1000 ms, MongoDB 200 ms). */
   liveTailPollMs?: number;
 }
@@ -42,8 +47,9 @@ export interface EventlaneServer {
  */
 export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
-  const services = createServices(options.storage, { limits, liveTailPollMs: options.liveTailPollMs });
+  const services = createServices(metrics.instrument(options.storage), { limits, liveTailPollMs: options.liveTailPollMs });
   const { deps } = services;
   const { storage } = deps;
   const server = Fastify({
@@ -64,6 +70,9 @@ export function createServer(options: ServerOptions): EventlaneServer {
     reply.header('x-request-id', request.id);
   });
 
+  registerRouteCatalog(server);
+  registerSecurity(server, options.security);
+  registerMetrics(server, metrics);
   // The OpenAPI plugin must see every route, so the routes are registered in a plugin after it.
   registerOpenApi(server);
   void server.register(async (app) => {

@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { ApiKeyScope, Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
+import type { FastifyInstance } from 'fastify';
 import { createServer, issueApiKey } from '../src/exports';
+import type { SecurityOptions } from '../src/http/security';
 
 export type Backend = 'sqlite' | 'mongodb';
 
@@ -29,6 +31,8 @@ export async function openTestStorage(backend: Backend, uri?: string): Promise<{
 
 export interface TestServer {
   url: string;
+  /** The Fastify instance (its `routeCatalog` lists every registered route). */
+  app: FastifyInstance;
   storage: Storage;
   /** A fresh organization with a key holding the given scopes. */
   newOrg(scopes?: ApiKeyScope[]): Promise<{ org: string; key: string; keyId: string }>;
@@ -37,14 +41,15 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { limits?: Partial<Limits>; storage?: Storage } = {},
+  options: { limits?: Partial<Limits>; storage?: Storage; security?: Partial<SecurityOptions> } = {},
 ): Promise<TestServer> {
   const opened = options.storage ? { storage: options.storage, cleanup: () => {} } : await openTestStorage(backend);
-  const app = createServer({ storage: opened.storage, limits: options.limits, logLevel: 'silent' });
+  const app = createServer({ storage: opened.storage, limits: options.limits, logLevel: 'silent', security: options.security });
   const url = await app.start({ port: 0 });
   let orgs = 0;
   return {
     url,
+    app: app.server,
     storage: opened.storage,
     async newOrg(scopes = ['append', 'read', 'admin']) {
       orgs += 1;

@@ -34,6 +34,11 @@ describe.skipIf(!inject('mongoUri'))('storage outage on the MongoDB-wire server'
       expectNoInternals(down.text);
       expect(elapsed).toBeLessThan(15_000);
       expect((await request(`${server.url}/readyz`)).status).toBe(503);
+      // Operators see the outage in the metrics: storage errors and 503s a syncing client will retry.
+      const during = (await request(`${server.url}/metrics`)).text;
+      expect(during).toMatch(/eventlane_retryable_responses_total\{status="503"\} [1-9]/);
+      expect(during).toMatch(/eventlane_storage_errors_total\{operation="\w+",kind="unavailable"\} [1-9]/);
+      console.log(`[outage] first 503 after ${elapsed} ms`);
 
       await proxy.start();
       let recovered = 0;
@@ -45,6 +50,8 @@ describe.skipIf(!inject('mongoUri'))('storage outage on the MongoDB-wire server'
       expect((await request(`${server.url}/readyz`)).status).toBe(200);
       const read = await storage.readStream({ org, store: 'outage' }, 'tick-1', { limit: 10 });
       expect(read.events.map((e) => (e.data as { i: number }).i)).toEqual([0, 2]);
+      const after = (await request(`${server.url}/metrics`)).text;
+      expect(after).toContain('eventlane_appends_total{outcome="written"} 2');
     } finally {
       await server.stop();
       await proxy.cut();

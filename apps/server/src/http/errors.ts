@@ -27,6 +27,9 @@ export const unauthorized = () => new HttpError(401, { error: 'UNAUTHORIZED', me
 export const forbidden = (scope: string) =>
   new HttpError(403, { error: 'FORBIDDEN', message: `Forbidden: this API key lacks the "${scope}" scope` });
 export const notFound = (error: string, message: string) => new HttpError(404, { error, message });
+/** 429 from the rate limiter (per API key); `Retry-After` says when the window frees up. */
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new HttpError(429, { error: 'Too many requests', message: `Rate limit exceeded, retry in ${retryAfterSeconds} s` }, { 'retry-after': String(retryAfterSeconds) });
 /** Reads and administration answer `{ error: CODE, message }`. */
 export const codedError = (statusCode: number, error: string, message: string) => new HttpError(statusCode, { error, message });
 export const eventStoreNotFound = () => notFound('EVENT_STORE_NOT_FOUND', 'Event store not found');

@@ -1,0 +1,146 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DuplicateEventIdError, StoreError, VersionConflictError, type Storage } from '@eventlane/store';
+
+/**
+ * Prometheus metrics of one server instance (its own registry, so that tests can run several
+ * servers in one process). Labels are route patterns and status codes, never organization, store
+ * or stream names: `/metrics` is public and must not leak tenants, nor grow without bound.
+ */
+export interface ServerMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+  duration: Histogram<'method' | 'route' | 'status'>;
+  retryable: Counter<'status'>;
+  /** Wraps a storage so that appends, replays, conflicts and storage errors are counted where they happen. */
+  instrument(storage: Storage): Storage;
+}
+
+export function createMetrics(): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'eventlane_process_' });
+  const requests = new Counter({
+    name: 'eventlane_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'eventlane_http_request_duration_seconds',
+    help: 'HTTP request latency, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const appends = new Counter({
+    name: 'eventlane_appends_total',
+    help: 'Appends by outcome: written, replay (idempotent, nothing written), version_conflict, duplicate_event_id, error',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const eventsWritten = new Counter({
+    name: 'eventlane_events_written_total',
+    help: 'Events written by appends (replays write none)',
+    registers: [registry],
+  });
+  const conflicts = new Counter({
+    name: 'eventlane_version_conflicts_total',
+    help: 'Appends refused because the stream was not at the expected version',
+    registers: [registry],
+  });
+  const replays = new Counter({
+    name: 'eventlane_idempotent_replays_total',
+    help: 'Appends whose event ids were all stored already (a client retry after a lost response)',
+    registers: [registry],
+  });
+  const storageErrors = new Counter({
+    name: 'eventlane_storage_errors_total',
+    help: 'Storage calls that failed with storage unavailable or an unexpected error, by operation and kind',
+    labelNames: ['operation', 'kind'] as const,
+    registers: [registry],
+  });
+  const retryable = new Counter({
+    name: 'eventlane_retryable_responses_total',
+    help: 'Answers that tell a syncing client to back off and retry: 429 (rate limit) and 503 (storage unavailable)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of ['429', '503']) retryable.inc({ status }, 0);
+  for (const outcome of ['written', 'replay', 'version_conflict', 'duplicate_event_id', 'error']) appends.inc({ outcome }, 0);
+
+  const countFailure = (operation: string, error: unknown) => {
+    if (error instanceof StoreError && error.code !== 'UNAVAILABLE') return; // an answer, not a storage failure
+    storageErrors.inc({ operation, kind: error instanceof StoreError ? 'unavailable' : 'unexpected' });
+  };
+
+  return {
+    registry,
+    requests,
+    duration,
+    retryable,
+    instrument(storage) {
+      return new Proxy(storage, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function' || typeof property !== 'string') return value;
+          return (...args: unknown[]) => {
+            let result: unknown;
+            try {
+              result = (value as (...a: unknown[]) => unknown).apply(target, args);
+            } catch (error) {
+              countFailure(property, error);
+              throw error;
+            }
+            if (!(result instanceof Promise)) return result;
+            return result.then(
+              (resolved: unknown) => {
+                if (property === 'append') {
+                  const written = (resolved as { eventsWritten: number }).eventsWritten;
+                  if (written === 0) {
+                    replays.inc();
+                    appends.inc({ outcome: 'replay' });
+                  } else {
+                    eventsWritten.inc(written);
+                    appends.inc({ outcome: 'written' });
+                  }
+                }
+                return resolved;
+              },
+              (error: unknown) => {
+                if (property === 'append') {
+                  if (error instanceof VersionConflictError) {
+                    conflicts.inc();
+                    appends.inc({ outcome: 'version_conflict' });
+                  } else if (error instanceof DuplicateEventIdError) appends.inc({ outcome: 'duplicate_event_id' });
+                  else appends.inc({ outcome: 'error' });
+                }
+                countFailure(property, error);
+                throw error;
+              },
+            );
+          };
+        },
+      });
+    },
+  };
+}
+
+/** `GET /metrics` (Prometheus text format) and the per-request counters. */
+export function registerMetrics(server: FastifyInstance, metrics: ServerMetrics): void {
+  const { requests, duration, retryable } = metrics;
+  server.addHook('onResponse', async (request, reply) => {
+    // Unmatched URLs share one label: a scanner must not be able to create series.
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode === 429 || reply.statusCode === 503) retryable.inc({ status: labels.status });
+  });
+  server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}
