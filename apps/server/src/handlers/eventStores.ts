@@ -31,7 +31,11 @@ export async function listEventStores(
   checkPageSize(limits, page);
   const result = await storage.listStores(auth.organizationId, page);
   return {
-    eventStores: result.eventStores,
+    eventStores: result.eventStores.map(({ eventStoreName, description, created }) => ({
+      eventStoreName,
+      description: description ?? null,
+      created,
+    })),
     pagination: { limit: page.limit, offset: page.offset, total: result.total, hasMore: result.hasMore },
   };
 }
@@ -45,7 +49,8 @@ export async function getEventStore(
   const details = await storage.getStore(scopeOf(auth, input.eventStoreName));
   if (!details) throw eventStoreNotFound();
   const { eventStoreName, description, created, statistics } = details;
-  return { eventStoreId: eventStoreId(auth, eventStoreName), eventStoreName, description, created, statistics };
+  // `?? null`: a store created by its first append may come back without a description field.
+  return { eventStoreId: eventStoreId(auth, eventStoreName), eventStoreName, description: description ?? null, created, statistics };
 }
 
 /** `DELETE /api/event-stores/{name}?confirm=true` · `eventStores.delete`. Confirmation is checked before anything is looked up. */
