@@ -115,6 +115,8 @@ async function freePort(): Promise<number> {
 interface Started {
   child: ChildProcess;
   output: () => string;
+  /** Set by stop(), so that an expected exit is not reported as a crash. */
+  stopping: boolean;
 }
 
 function spawnServer(binary: string, args: string[]): Started {
@@ -128,8 +130,12 @@ function spawnServer(binary: string, args: string[]): Started {
   // A test run that dies must not leave a server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  return { child, output: () => tail };
+  const started: Started = { child, output: () => tail, stopping: false };
+  child.once('exit', (code, signal) => {
+    process.off('exit', killOnExit);
+    if (!started.stopping) console.error(`[mongo-test-server] ${binary} exited unexpectedly (${code ?? signal}):\n${tail}`);
+  });
+  return started;
 }
 
 async function waitForPing(uri: string, started: Started, name: string, timeoutMs = 30_000): Promise<void> {
@@ -153,7 +159,9 @@ async function waitForPing(uri: string, started: Started, name: string, timeoutM
   throw new Error(`${name} did not answer a ping within ${timeoutMs} ms: ${String(lastError)}\n${started.output()}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(started: Started): Promise<void> {
+  started.stopping = true;
+  const { child } = started;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -175,7 +183,7 @@ async function startOnFreePort(
     const uri = `mongodb://127.0.0.1:${port}/`;
     const started = spawnServer(binary, argsFor(port, dir));
     const stop = async () => {
-      await stopChild(started.child);
+      await stopChild(started);
       await rm(dir, { recursive: true, force: true });
     };
     try {

@@ -1,11 +1,13 @@
 import type { TestProject } from 'vitest/node';
-import { startMongoTestServer, type MongoTestServer } from './mongoTestServer';
+import { startMongoTestServer, type MongoTestServer, type MongoTestServerKind } from './mongoTestServer';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The MongoDB-wire server of this run; null when none could be had outside CI (specs then skip). */
     mongoUri: string | null;
     mongoDescription: string;
+    /** Which server runs, e.g. to size load tests (FerretDB v1 scans a collection for every query). */
+    mongoKind: MongoTestServerKind | null;
   }
 }
 
@@ -29,11 +31,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.warn(`\n${banner}\n!! MongoDB-wire test server unavailable: the MongoDB specs will be SKIPPED.\n!! ${reason}\n${banner}\n`);
     project.provide('mongoUri', null);
     project.provide('mongoDescription', `unavailable: ${reason}`);
+    project.provide('mongoKind', null);
     return async () => {};
   }
   console.log(`MongoDB-wire test server: ${server.description}`);
   project.provide('mongoUri', server.uri);
   project.provide('mongoDescription', server.description);
+  project.provide('mongoKind', server.kind);
   return async () => {
     await server.stop();
   };

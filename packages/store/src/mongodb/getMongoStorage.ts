@@ -1,0 +1,77 @@
+import { MongoClient } from 'mongodb';
+import type { Storage } from '../eventStore';
+import { UnavailableError } from '../errors';
+import { appendToStream } from './appendToStream';
+import { KeyedQueue, StoreStates, type MongoContext } from './context';
+import { guard, toStoreError } from './errors';
+import { mongoKeyStore } from './keys';
+import { listStreams } from './listStreams';
+import { readStore } from './readStore';
+import { readStream } from './readStream';
+import { collections, ensureSchema } from './schema';
+import { countEventsByType, countEventsPerMinute, createStore, deleteStore, getStore, headGlobalPosition, listStores } from './stores';
+
+export interface MongoStorageOptions {
+  /** `mongodb://…`; ignored when `client` is given. */
+  uri: string;
+  /** Defaults to `eventlane`. */
+  dbName?: string;
+  /** A client owned by the caller: `close()` leaves it open. */
+  client?: MongoClient;
+  /**
+   * Stores up to this many events are kept whole in memory per process (event ids and stream
+   * versions), so an append is one insert; bigger ones ask the database. Default 20 000.
+   */
+  maxSnapshotEvents?: number;
+}
+
+/**
+ * Storage on MongoDB (or a MongoDB-wire server such as FerretDB v1) with the official driver and
+ * no multi-document transactions. Connects and creates the indexes before it resolves.
+ *
+ * @throws UnavailableError when the server cannot be reached
+ * @example
+ * const storage = await getMongoStorage({ uri: 'mongodb://127.0.0.1:27017', dbName: 'eventlane' });
+ */
+export async function getMongoStorage(options: MongoStorageOptions): Promise<Storage> {
+  const owned = !options.client;
+  // A short server selection timeout turns an unreachable database into a quick 503, not a 30 s hang.
+  const client = options.client ?? new MongoClient(options.uri, { serverSelectionTimeoutMS: 2_000 });
+  const db = client.db(options.dbName ?? 'eventlane');
+  const ctx: MongoContext = {
+    c: collections(db),
+    states: new StoreStates(),
+    queue: new KeyedQueue(),
+    maxSnapshotEvents: options.maxSnapshotEvents ?? 20_000,
+  };
+  try {
+    await ensureSchema(ctx.c);
+  } catch (error) {
+    if (owned) await client.close().catch(() => {});
+    const mapped = toStoreError(error);
+    throw mapped instanceof UnavailableError ? mapped : new UnavailableError('MongoDB could not be prepared', { cause: error });
+  }
+
+  return {
+    backend: 'mongodb',
+    append: (scope, streamId, events, appendOptions) => appendToStream(ctx, scope, streamId, events, appendOptions),
+    readStream: (scope, streamId, readOptions) => readStream(ctx, scope, streamId, readOptions),
+    readStore: (scope, readOptions) => readStore(ctx, scope, readOptions),
+    listStreams: (scope, listOptions) => listStreams(ctx, scope, listOptions),
+    createStore: (scope, storeOptions) => createStore(ctx, scope, storeOptions),
+    getStore: (scope) => getStore(ctx, scope),
+    listStores: (org, page) => listStores(ctx, org, page),
+    deleteStore: (scope) => deleteStore(ctx, scope),
+    countEventsByType: (scope) => countEventsByType(ctx, scope),
+    countEventsPerMinute: (scope, since) => countEventsPerMinute(ctx, scope, since),
+    headGlobalPosition: (scope) => headGlobalPosition(ctx, scope),
+    ...mongoKeyStore(ctx),
+    ping: () =>
+      guard(async () => {
+        await db.command({ ping: 1 });
+      }),
+    close: async () => {
+      if (owned) await client.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { getMongoStorage, type MongoStorageOptions } from './getMongoStorage';
