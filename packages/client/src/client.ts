@@ -13,7 +13,7 @@ import { rebaseFollowers } from './coalesce';
 import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
 import { createHttpTransport } from './httpTransport';
 import { createLiveStore } from './liveStore';
-import { defaultLeader, type LeaderElector } from './leader';
+import { defaultLeader, type BroadcastChannelLike, type LeaderElector } from './leader';
 import { browserOnlineSignal, systemClock } from './onlineSignal';
 import { OutboxDb } from './outboxDb';
 import { createStatusStore, type LocalStatus } from './statusStore';
@@ -53,6 +53,12 @@ export interface EventlaneClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** Who syncs: defaults to Web Locks, else a BroadcastChannel election, else this context alone. */
   leader?: LeaderElector;
+  /**
+   * Carries a key given to `setApiKey` to the other tabs (the syncing one may be another tab). It
+   * is kept in memory only, never in IndexedDB. Defaults to a BroadcastChannel in a browser page;
+   * `null` turns it off.
+   */
+  keyChannel?: BroadcastChannelLike | null;
   /** Replaces the REST append transport (e.g. in tests). */
   transport?: AppendTransport;
   /** Replaces the REST reads (e.g. by the tRPC read router). */
@@ -104,7 +110,7 @@ export interface EventlaneClient {
   pause(): Promise<void>;
   /** Ends a pause, manual or after a 401/403. */
   resume(): Promise<void>;
-  /** Uses a new API key and ends a pause caused by a 401/403. */
+  /** Uses a new API key (in every tab) and ends a pause caused by a 401/403. */
   setApiKey(apiKey: string): Promise<void>;
   /** Reads a stream from the server into the cache; when the server cannot be reached, the cached copy (with its `error`). */
   readStream(store: string, streamId: string): Promise<StreamSnapshot>;
@@ -165,6 +171,24 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     if (isLeader && !closed) engine.start().catch((error) => reportLocalError(toOutboxError(error, clock.now())));
     else engine.stop();
   });
+
+  /** A new key ends a 401/403 pause: the paused entries go back to the queue. */
+  const endAuthPause = () =>
+    db.transaction('rw', db.outbox, db.meta, async () => {
+      await db.outbox.where('state').equals('paused').modify({ state: 'pending', nextAttemptAt: 0 });
+      await db.updateSyncState((state) => (state.paused === 'auth' ? { paused: null } : {}));
+    });
+
+  const keyChannel = options.keyChannel === undefined ? defaultKeyChannel(options.dbName) : options.keyChannel;
+  if (keyChannel) {
+    keyChannel.onmessage = (message) => {
+      const key = (message.data as { apiKey?: unknown })?.apiKey;
+      if (typeof key !== 'string') return;
+      apiKey = key;
+      // Also here: this tab may have been refused with the old key after the sender's own unpause.
+      if (engine.isRunning) endAuthPause().then(() => engine.kick(), (error) => reportLocalError(toOutboxError(error, clock.now())));
+    };
+  }
 
   const stopSignal = signal.subscribe((online) => {
     local.signal = { online, at: clock.now() };
@@ -342,12 +366,8 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
 
     async setApiKey(key) {
       apiKey = key;
-      await guarded(() =>
-        db.transaction('rw', db.outbox, db.meta, async () => {
-          await db.outbox.where('state').equals('paused').modify({ state: 'pending', nextAttemptAt: 0 });
-          await db.updateSyncState((state) => (state.paused === 'auth' ? { paused: null } : {}));
-        }),
-      );
+      keyChannel?.postMessage({ apiKey: key });
+      await guarded(endAuthPause);
       engine.kick();
     },
 
@@ -367,12 +387,18 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     async close() {
       closed = true;
       stopSignal();
+      keyChannel?.close();
       engine.stop();
       await leader.stop();
       db.close();
     },
   };
   return client;
+}
+
+function defaultKeyChannel(dbName: string): BroadcastChannelLike | null {
+  if ((globalThis as { document?: unknown }).document === undefined || typeof BroadcastChannel !== 'function') return null;
+  return new BroadcastChannel(`eventlane-key:${dbName}`) as unknown as BroadcastChannelLike;
 }
 
 function pick(limits: typeof DEFAULT_LIMITS): ClientLimits {

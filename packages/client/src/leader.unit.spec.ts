@@ -54,6 +54,24 @@ describe('multi-tab with Web Locks', () => {
   });
 });
 
+describe('API key across tabs', () => {
+  it('a key given in a tab that does not sync reaches the tab that does', async () => {
+    const locks = new FakeLocks();
+    const keys = new FakeChannelHub();
+    const a = harness({ apiKey: 'el_old', leader: webLocksLeader('eventlane-sync:k', locks), keyChannel: keys.channel() });
+    const b = harness({ apiKey: 'el_old', dbName: a.dbName, fetch: a.server.fetch, clock: a.clock, leader: webLocksLeader('eventlane-sync:k', locks), keyChannel: keys.channel() });
+    clients.push(a.client, b.client);
+    a.server.validKeys = new Set(['el_new']);
+    await vi.waitFor(async () => expect((await a.client.status.current()).isLeader).toBe(true));
+    const queued = await b.client.append('orders', 'order-1', [event('A')]);
+    await vi.waitFor(async () => expect((await b.client.status.current()).paused).toBe('auth'));
+
+    await b.client.setApiKey('el_new');
+    expect(await queued.settled).toMatchObject({ state: 'synced' });
+    expect(a.server.requests.at(-1)!.headers.get('X-API-Key')).toBe('el_new');
+  });
+});
+
 describe('BroadcastChannel fallback election', () => {
   it('elects one leader, and another once it leaves', async () => {
     const clock = new FakeClock();

@@ -188,6 +188,28 @@ describe('status codes', () => {
     expect(server.stream('orders', 'order-2')).toHaveLength(0);
   });
 
+  it('a 409 version conflict after a lost answer is checked against the stream before it counts', async () => {
+    const { client, server, clock } = setup();
+    server.failNext('commit-then-network-error');
+    // A server that checks the version before the idempotent replay would answer the resend like this:
+    server.failNext({ status: 409, body: { error: 'Version conflict', details: 'Expected version 0 but stream is at version 1', currentVersion: 1, expectedVersion: 0 } });
+    const a = await client.append('orders', 'order-1', [event('A')], { expectedStreamVersion: 0 });
+    await client.sync();
+    clock.advance(500);
+    expect(await a.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 1, eventsWritten: 0 } });
+    expect(server.stream('orders', 'order-1')).toHaveLength(1);
+  });
+
+  it('a 409 duplicate that cannot be reconciled for want of read access pauses sync', async () => {
+    const { client, server } = setup();
+    server.failNext({ status: 409, body: { error: 'Duplicate event id', details: 'x', eventIds: [] } });
+    server.failNext({ status: 403, body: { error: 'FORBIDDEN', message: 'missing scope read' } }, (r) => r.method === 'GET');
+    const a = await client.append('orders', 'order-1', [event('A')]);
+    await client.sync();
+    expect(await client.db.outbox.get(a.entry.id)).toMatchObject({ state: 'paused', lastError: { kind: 'unauthorized', status: 403 } });
+    expect((await client.status.current()).paused).toBe('auth');
+  });
+
   it('400 rejects with the server details; the stream goes on', async () => {
     const { client, server } = setup();
     const details = [{ code: 'custom', message: 'nope', path: ['events', 0, 'data'] }];
