@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_LIMITS,
   createEventStoreRequestSchema,
   eventStoreNameSchema,
   makeListEventStoresQuerySchema,
@@ -12,7 +13,7 @@ const byName = z.strictObject({ eventStoreName: eventStoreNameSchema });
 /** Store administration: the same handlers as `/api/event-stores`. */
 export const eventStoresRouter = router({
   list: readProcedure
-    .input(makeListEventStoresQuerySchema().optional().default({ limit: 100, offset: 0 }))
+    .input(makeListEventStoresQuerySchema().optional().default({ limit: DEFAULT_LIMITS.defaultPageSize, offset: 0 }))
     .query(({ ctx, input }) => listEventStores(ctx.deps, ctx.auth, input)),
   get: readProcedure.input(byName).query(({ ctx, input }) => getEventStore(ctx.deps, ctx.auth, input)),
   create: adminProcedure
