@@ -3,8 +3,10 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { StoredEvent } from '@eventlane/contracts';
 import { formatTime, prettyJson } from '../format';
 
+const ROW_HEIGHT = 168;
+
 /**
- * Only the rows in view are in the DOM (measured as they render), so a stream of 100,000 events
+ * Only the rows in view are in the DOM so a stream of 100,000 events
  * scrolls as smoothly as one of ten. The list is a labelled, focusable region so the keyboard
  * scrolls it.
  */
@@ -13,8 +15,10 @@ export function EventList({ events, label }: { events: StoredEvent[]; label: str
   const virtualizer = useVirtualizer({
     count: events.length,
     getScrollElement: () => parentRef.current,
-    estimateSize: () => 150,
-    overscan: 6,
+    // A fixed row height: measuring rows as they render makes the virtualizer re-lay out 100,000
+    // offsets on every new row, which is what makes long lists stutter. Long JSON scrolls inside its row.
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 4,
     getItemKey: (index) => events[index]?.eventId ?? index,
   });
   if (events.length === 0) return <p className="empty">No events in this stream yet.</p>;
@@ -27,9 +31,8 @@ export function EventList({ events, label }: { events: StoredEvent[]; label: str
             <li
               key={item.key}
               data-index={item.index}
-              ref={virtualizer.measureElement}
               className="event-row"
-              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
+              style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
               data-testid="event-row"
             >
               <div className="event-head">
