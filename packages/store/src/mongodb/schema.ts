@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { ApiKeyScope } from '@eventlane/contracts';
 import type { Scope } from '../eventStore';
 
@@ -103,26 +103,35 @@ export function collections(db: Db): Collections {
   };
 }
 
+type IndexSpec = IndexDescription;
+
 /**
  * Creates the collections' indexes (idempotent). Every index here works on FerretDB v1 too; it has
  * no partial indexes, and its unique indexes are not enforced across array elements, so the
  * event-id index is a plain one (the store chain, not this index, makes idempotency safe).
+ *
+ * One index per call: FerretDB v1.24 drops the connection (a server-side panic) when one
+ * createIndexes call names two or more indexes that all exist already, i.e. whenever a second
+ * instance or a restart opens the same database.
  */
 export async function ensureSchema(c: Collections): Promise<void> {
+  const create = async <T extends Document>(collection: Collection<T>, specs: IndexSpec[]) => {
+    for (const spec of specs) await collection.createIndexes([spec]);
+  };
   await Promise.all([
-    c.commits.createIndexes([
+    create(c.commits, [
       { key: { org: 1, store: 1, streamId: 1, fromVersion: 1 }, name: 'stream_chain', unique: true },
       { key: { org: 1, store: 1, globalFrom: 1 }, name: 'store_chain', unique: true },
       { key: { org: 1, store: 1, globalTo: 1 }, name: 'store_chain_end' },
       { key: { org: 1, store: 1, 'events.eventId': 1 }, name: 'event_ids' },
     ]),
-    c.streams.createIndexes([
+    create(c.streams, [
       { key: { org: 1, store: 1, streamId: 1 }, name: 'stream', unique: true },
       { key: { org: 1, store: 1, streamType: 1, streamId: 1 }, name: 'stream_type' },
     ]),
-    c.stores.createIndexes([{ key: { org: 1, store: 1 }, name: 'store', unique: true }]),
-    c.organizations.createIndexes([{ key: { organizationId: 1 }, name: 'organization', unique: true }]),
-    c.apiKeys.createIndexes([
+    create(c.stores, [{ key: { org: 1, store: 1 }, name: 'store', unique: true }]),
+    create(c.organizations, [{ key: { organizationId: 1 }, name: 'organization', unique: true }]),
+    create(c.apiKeys, [
       { key: { keyId: 1 }, name: 'key_id', unique: true },
       { key: { keyHash: 1 }, name: 'key_hash', unique: true },
       { key: { organizationId: 1 }, name: 'organization' },
