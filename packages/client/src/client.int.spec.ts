@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, issueApiKey, type EventlaneServer } from '@eventlane/server';
 import { getSQLiteStorage } from '@eventlane/store/sqlite';
 import { createEventlaneClient, type EventlaneClient, type EventlaneClientOptions } from './client';
+import { createHttpTransport } from './httpTransport';
 import { soleLeader } from './leader';
 
 // A real Eventlane server on a temporary SQLite data folder, real HTTP; only IndexedDB is faked (Node has none).
@@ -128,6 +129,19 @@ describe('client against a real server (SQLite)', () => {
     expect(offline.events.map((e) => e.type)).toEqual(['A', 'B']);
     expect(offline.error).not.toBeNull();
     await startServer(); // afterEach stops it
+  });
+
+  it('reads through tRPC (default) and REST give the same events', async () => {
+    const c = client();
+    await c.append('orders', 'order-7', [{ type: 'A', data: { x: 1 } }, { type: 'B', data: {} }]);
+    await c.sync();
+    const viaTrpc = await c.readStream('orders', 'order-7');
+    const rest = client({ reader: createHttpTransport({ baseUrl, getApiKey: () => apiKey }) });
+    const viaRest = await rest.readStream('orders', 'order-7');
+    expect(viaTrpc.events).toHaveLength(2);
+    expect(viaRest.events).toEqual(viaTrpc.events);
+    expect(await c.readStream('orders', 'never-written')).toMatchObject({ events: [], currentStreamVersion: 0 });
+    expect(await c.readStream('no-such-store', 'x')).toMatchObject({ events: [], currentStreamVersion: 0 });
   });
 
   it('a revoked or unknown key pauses sync; setApiKey resumes it', async () => {

@@ -12,6 +12,7 @@ import { DEFAULT_BACKOFF } from './backoff';
 import { rebaseFollowers } from './coalesce';
 import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
 import { createHttpTransport } from './httpTransport';
+import { createTrpcReadTransport } from './trpcReadTransport';
 import { createLiveStore } from './liveStore';
 import { defaultLeader, type BroadcastChannelLike, type LeaderElector } from './leader';
 import { browserOnlineSignal, systemClock } from './onlineSignal';
@@ -61,7 +62,7 @@ export interface EventlaneClientOptions {
   keyChannel?: BroadcastChannelLike | null;
   /** Replaces the REST append transport (e.g. in tests). */
   transport?: AppendTransport;
-  /** Replaces the REST reads (e.g. by the tRPC read router). */
+  /** Replaces the reads; the default is the server's tRPC read router (`createTrpcReadTransport`), the REST reads are `createHttpTransport`. */
   reader?: ReadTransport;
   /** Dexie options such as `{ indexedDB, IDBKeyRange }` where there is no global IndexedDB. */
   dexieOptions?: ConstructorParameters<typeof Dexie>[1];
@@ -141,7 +142,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
   const db = new OutboxDb(options.dbName, options.dexieOptions);
   const http = createHttpTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch, clock });
   const transport = options.transport ?? http;
-  const reader = options.reader ?? http;
+  const reader = options.reader ?? createTrpcReadTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch });
   const local: LocalStatus = { signal: { online: signal.isOnline(), at: clock.now() }, isLeader: false, persisted: null, localError: null };
   const reportLocalError = (error: OutboxError) => {
     local.localError = error;

@@ -1,12 +1,11 @@
 import {
   appendResponseSchema,
   duplicateEventIdErrorSchema,
+  eventsPageResponseSchema,
   invalidRequestErrorSchema,
-  storedEventSchema,
   versionConflictErrorSchema,
   type AppendRequest,
 } from '@eventlane/contracts';
-import { z } from 'zod';
 import { parseRetryAfter } from './backoff';
 import { ReadError, type AppendResult, type AppendTransport, type ReadTransport, type StreamPage } from './transport';
 import type { Clock } from './types';
@@ -19,11 +18,6 @@ export interface HttpTransportOptions {
   /** A request with no answer after this long counts as a network error (and is retried). */
   timeoutMs?: number;
 }
-
-const eventsPageSchema = z.object({
-  events: z.array(storedEventSchema),
-  pagination: z.object({ hasMore: z.boolean() }).loose(),
-});
 
 function streamPath(store: string, streamId: string): string {
   return `/api/event-stores/${encodeURIComponent(store)}/streams/${encodeURIComponent(streamId)}`;
@@ -105,7 +99,7 @@ export function createHttpTransport(options: HttpTransportOptions): AppendTransp
       if (response.status === 404) return { events: [], hasMore: false };
       if (response.status === 401 || response.status === 403) throw new ReadError('auth', `HTTP ${response.status}`, response.status);
       if (response.status !== 200) throw new ReadError('http', `HTTP ${response.status}`, response.status);
-      const parsed = eventsPageSchema.safeParse(await readJson(response));
+      const parsed = eventsPageResponseSchema.safeParse(await readJson(response));
       if (!parsed.success) throw new ReadError('http', 'Unexpected response body', response.status);
       return { events: parsed.data.events, hasMore: parsed.data.pagination.hasMore };
     },

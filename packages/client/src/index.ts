@@ -1,6 +1,7 @@
 export { createEventlaneClient, type EventlaneClient, type EventlaneClientOptions, type AppendOptions } from './client';
 export { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
 export { createHttpTransport, type HttpTransportOptions } from './httpTransport';
+export { createTrpcReadTransport, type TrpcReadTransportOptions } from './trpcReadTransport';
 export { ReadError, readAllStreamEvents, type AppendResult, type AppendTransport, type ReadTransport, type StreamPage } from './transport';
 export { broadcastChannelLeader, defaultLeader, soleLeader, webLocksLeader, type BroadcastChannelLike, type LeaderElector, type LockManagerLike } from './leader';
 export { browserOnlineSignal, manualOnlineSignal, systemClock } from './onlineSignal';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventlaneClient } from './client';
+import { createHttpTransport } from './httpTransport';
 import { event, harness } from './testing/harness';
 
 const clients: EventlaneClient[] = [];
@@ -46,6 +47,15 @@ describe('read cache (stale-while-revalidate)', () => {
     const snapshot = await client.readStream('orders', 'order-1');
     expect(snapshot.events.map((e) => e.type)).toEqual(['A', 'B', 'C', 'D', 'E']);
     expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+  });
+
+  it('reads the same through the REST transport, which can stand in for tRPC', async () => {
+    const { client, server } = harness({ reader: createHttpTransport({ baseUrl: 'http://eventlane.test', getApiKey: () => 'el_test', fetch: (i, init) => server.fetch(i, init) }) });
+    clients.push(client);
+    await client.append('orders', 'order-1', [event('A')]);
+    await client.sync();
+    expect((await client.readStream('orders', 'order-1')).events.map((e) => e.type)).toEqual(['A']);
+    expect(server.requests.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual(['/api/event-stores/orders/streams/order-1/events']);
   });
 
   it('a stream never read and unreachable rejects', async () => {

@@ -57,18 +57,26 @@ export class FakeServer {
     if (reply === 'network-error') throw new TypeError('fetch failed');
     if (reply && reply !== 'commit-then-network-error') return json(reply.status, reply.body ?? {}, reply.headers);
     if (!this.validKeys.has(request.headers.get('X-API-Key') ?? '')) return json(401, { error: 'UNAUTHORIZED', message: 'Unauthorized: Organization ID not found in authentication context' });
+    if (request.method === 'GET' && url.pathname === '/trpc/streams.events') {
+      // tRPC's HTTP format: the input as JSON in `?input=`, the answer in `result.data`.
+      const input = JSON.parse(url.searchParams.get('input') ?? '{}') as { eventStoreName: string; streamId: string; fromPosition?: number; limit?: number };
+      const page = this.page(input.eventStoreName, input.streamId, input.fromPosition ?? 0, input.limit ?? 100);
+      return json(200, { result: { data: page } });
+    }
     const [, , , store, , streamId, tail] = url.pathname.split('/').map(decodeURIComponent);
     const key = `${store}/${streamId}`;
     if (request.method === 'GET' && tail === 'events') {
-      const from = Number(url.searchParams.get('fromPosition') ?? 0);
-      const limit = Number(url.searchParams.get('limit') ?? 100);
-      const events = this.stream(store!, streamId!).filter((event) => event.streamPosition >= from);
-      return json(200, { events: events.slice(0, limit), pagination: { limit, offset: 0, hasMore: events.length > limit } });
+      return json(200, this.page(store!, streamId!, Number(url.searchParams.get('fromPosition') ?? 0), Number(url.searchParams.get('limit') ?? 100)));
     }
     const response = this.append(key, streamId!, request.body as never);
     if (reply === 'commit-then-network-error') throw new TypeError('fetch failed after the server committed');
     return response;
   };
+
+  private page(store: string, streamId: string, from: number, limit: number) {
+    const events = this.stream(store, streamId).filter((event) => event.streamPosition >= from);
+    return { events: events.slice(0, limit), pagination: { limit, offset: 0, hasMore: events.length > limit } };
+  }
 
   private append(key: string, streamId: string, body: { events: Array<{ eventId: string; type: string; data: Record<string, unknown> }>; options?: { expectedStreamVersion?: number | string } }): Response {
     const stream = this.streams.get(key) ?? [];
