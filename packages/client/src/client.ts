@@ -1,142 +1,32 @@
-import { Dexie, liveQuery } from 'dexie';
-import {
-  DEFAULT_LIMITS,
-  eventStoreNameSchema,
-  makeAppendRequestSchema,
-  streamIdSchema,
-  type EventInput,
-  type ExpectedStreamVersion,
-  type ValidationIssue,
-} from '@eventlane/contracts';
+import { Dexie } from 'dexie';
+import { DEFAULT_LIMITS } from '@eventlane/contracts';
 import { DEFAULT_BACKOFF } from './backoff';
 import { rebaseFollowers } from './coalesce';
 import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
+import type { EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
 import { createHttpTransport } from './httpTransport';
-import { createTrpcReadTransport } from './trpcReadTransport';
+import { defaultLeader, type BroadcastChannelLike } from './leader';
 import { createLiveStore } from './liveStore';
-import { defaultLeader, type BroadcastChannelLike, type LeaderElector } from './leader';
 import { browserOnlineSignal, systemClock } from './onlineSignal';
 import { OutboxDb } from './outboxDb';
+import { createAppendPreparer } from './prepareAppend';
 import { createStatusStore, type LocalStatus } from './statusStore';
-import { StreamCache, type StreamSnapshot } from './streamCache';
+import { StreamCache } from './streamCache';
 import { SyncEngine, toOutboxError } from './syncEngine';
-import type { AppendTransport, ReadTransport } from './transport';
-import type {
-  BackoffOptions,
-  ClientLimits,
-  Clock,
-  ExternalStore,
-  OnlineSignal,
-  OutboxEntry,
-  OutboxError,
-  QueuedAppend,
-  QueuedEvent,
-  SettledOutcome,
-  SyncStatus,
-} from './types';
+import { createTrpcReadTransport } from './trpcReadTransport';
+import type { ClientLimits, OutboxEntry, OutboxError } from './types';
+import { watchSettled } from './watchSettled';
 
-export interface EventlaneClientOptions {
-  /** The server, e.g. `https://events.example.com`. */
-  baseUrl: string;
-  apiKey: string;
-  /** The IndexedDB database holding the outbox and the read cache; one per app and key owner. */
-  dbName: string;
-  fetch?: typeof fetch;
-  /** Defaults to `navigator.onLine` and its events. */
-  online?: OnlineSignal;
-  clock?: Clock;
-  /** In [0, 1), for backoff jitter. */
-  random?: () => number;
-  /** Streams synced at the same time (default 4). */
-  maxParallelStreams?: number;
-  /** The server's limits, for coalescing and early validation (default: the spec's). */
-  limits?: Partial<ClientLimits>;
-  backoff?: Partial<BackoffOptions>;
-  /** Who syncs: defaults to Web Locks, else a BroadcastChannel election, else this context alone. */
-  leader?: LeaderElector;
-  /**
-   * Carries a key given to `setApiKey` to the other tabs (the syncing one may be another tab). It
-   * is kept in memory only, never in IndexedDB. Defaults to a BroadcastChannel in a browser page;
-   * `null` turns it off.
-   */
-  keyChannel?: BroadcastChannelLike | null;
-  /** Replaces the REST append transport (e.g. in tests). */
-  transport?: AppendTransport;
-  /** Replaces the reads; the default is the server's tRPC read router (`createTrpcReadTransport`), the REST reads are `createHttpTransport`. */
-  reader?: ReadTransport;
-  /** Dexie options such as `{ indexedDB, IDBKeyRange }` where there is no global IndexedDB. */
-  dexieOptions?: ConstructorParameters<typeof Dexie>[1];
-  /** Asks the browser to keep the database under storage pressure; defaults to `navigator.storage.persist`. `null` skips it. */
-  persistStorage?: (() => Promise<boolean>) | null;
-  /** Makes event ids; defaults to `crypto.randomUUID`. */
-  uuid?: () => string;
-}
-
-export interface AppendOptions {
-  /** A number N, `no_stream`, `stream_exists` or `any` (the default), as in the append endpoint. */
-  expectedStreamVersion?: ExpectedStreamVersion;
-}
-
-export interface EventlaneClient {
-  /** The IndexedDB database (advanced use and tests). */
-  readonly db: OutboxDb;
-  /**
-   * Queues an append: it is in IndexedDB when the promise resolves, with its event ids assigned,
-   * and `settled` tells its final outcome. Rejects with `InvalidAppendError` (not queued) or
-   * `OutboxStorageError` (IndexedDB refused it, e.g. quota).
-   *
-   * @example
-   * const { entry, settled } = await client.append('orders', 'order-42', [{ type: 'OrderPlaced', data: { total: 12 } }], { expectedStreamVersion: 'no_stream' });
-   */
-  append(store: string, streamId: string, events: EventInput[], options?: AppendOptions): Promise<QueuedAppend>;
-  /** Every outbox entry, oldest first, live. */
-  readonly outbox: ExternalStore<OutboxEntry[]> & { current(): Promise<OutboxEntry[]> };
-  readonly status: ExternalStore<SyncStatus> & { current(): Promise<SyncStatus> };
-  /** Sends what is queued now, ending any backoff wait; resolves when nothing more is ready (on the syncing tab). */
-  sync(): Promise<void>;
-  /** Sends a conflicted, rejected, paused or waiting entry again, as it is. */
-  retry(id: number): Promise<void>;
-  /**
-   * Re-sends a conflicted entry against the stream's current version (or `version`); the entries
-   * behind it that chained on it move along.
-   */
-  rebase(id: number, version?: number): Promise<void>;
-  /** Replaces the events (new ids) and optionally the expectation of an entry the server has certainly not stored. */
-  edit(id: number, events: EventInput[], options?: AppendOptions): Promise<void>;
-  /** Drops an entry that is not in flight. */
-  discard(id: number): Promise<void>;
-  /** Removes synced entries from the outbox; returns how many. */
-  clearSynced(): Promise<number>;
-  /** Stops syncing (in every tab) until `resume()`. */
-  pause(): Promise<void>;
-  /** Ends a pause, manual or after a 401/403. */
-  resume(): Promise<void>;
-  /** Uses a new API key (in every tab) and ends a pause caused by a 401/403. */
-  setApiKey(apiKey: string): Promise<void>;
-  /** Reads a stream from the server into the cache; when the server cannot be reached, the cached copy (with its `error`). */
-  readStream(store: string, streamId: string): Promise<StreamSnapshot>;
-  /** A live, cached view of a stream that revalidates when first watched. */
-  watchStream(store: string, streamId: string): ExternalStore<StreamSnapshot>;
-  /** Gives up the sync lock (another tab takes over) and closes the database. */
-  close(): Promise<void>;
-}
+export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
 
 const EDITABLE = new Set(['conflict', 'rejected', 'paused']);
-
-function issuesOf(error: { issues: ReadonlyArray<{ code: string; message: string; path: ReadonlyArray<PropertyKey> }> }, prefix: string[]): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    code: issue.code,
-    message: issue.message,
-    path: [...prefix, ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))],
-  }));
-}
 
 export function createEventlaneClient(options: EventlaneClientOptions): EventlaneClient {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const uuid = options.uuid ?? (() => crypto.randomUUID());
   const limits: ClientLimits = { ...pick(DEFAULT_LIMITS), ...options.limits };
-  const requestSchema = makeAppendRequestSchema(limits);
+  const prepare = createAppendPreparer(limits, uuid);
   const signal = options.online ?? browserOnlineSignal();
   let apiKey = options.apiKey;
   const db = new OutboxDb(options.dbName, options.dexieOptions);
@@ -222,41 +112,6 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     }
   }
 
-  function prepare(store: string, streamId: string, events: EventInput[], expected: ExpectedStreamVersion | undefined): QueuedEvent[] {
-    const issues: ValidationIssue[] = [];
-    const name = eventStoreNameSchema.safeParse(store);
-    if (!name.success) issues.push(...issuesOf(name.error, ['params', 'eventStoreName']));
-    const id = streamIdSchema.safeParse(streamId);
-    if (!id.success) issues.push(...issuesOf(id.error, ['params', 'streamId']));
-    const queued = events.map((event) => ({ ...event, eventId: event.eventId ?? uuid() }));
-    const request = { events: queued, ...(expected === undefined ? {} : { options: { expectedStreamVersion: expected } }) };
-    const parsed = requestSchema.safeParse(request);
-    if (!parsed.success) issues.push(...issuesOf(parsed.error, []));
-    if (issues.length === 0 && new TextEncoder().encode(JSON.stringify(request)).length > limits.maxBodyBytes) {
-      issues.push({ code: 'too_big', message: `The append is larger than ${limits.maxBodyBytes} bytes`, path: ['events'] });
-    }
-    if (issues.length > 0) throw new InvalidAppendError(issues);
-    return queued;
-  }
-
-  function settledOf(id: number): Promise<SettledOutcome> {
-    return new Promise((resolve) => {
-      let done = false;
-      const subscription = liveQuery(() => db.outbox.get(id)).subscribe({
-        next(entry) {
-          if (done) return;
-          if (!entry) resolve({ state: 'discarded', id });
-          else if (entry.state === 'synced' && entry.result) resolve({ state: 'synced', entry, result: entry.result });
-          else if (entry.state === 'rejected') resolve({ state: 'rejected', entry, error: entry.lastError });
-          else return;
-          done = true;
-          queueMicrotask(() => subscription.unsubscribe());
-        },
-        error: () => undefined, // the database closed: nothing more will settle here
-      });
-    });
-  }
-
   async function change(id: number, update: (entry: OutboxEntry) => Partial<OutboxEntry> | 'delete'): Promise<void> {
     await guarded(() =>
       db.transaction('rw', db.outbox, async () => {
@@ -296,7 +151,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
       };
       const id = await guarded(() => db.outbox.add(draft as OutboxEntry));
       engine.kick();
-      return { entry: { ...draft, id }, settled: settledOf(id) };
+      return { entry: { ...draft, id }, settled: watchSettled(db, id) };
     },
 
     sync: async () => {
