@@ -11,6 +11,8 @@ export function createQueryClient(): QueryClient {
         networkMode: 'offlineFirst',
         gcTime: 24 * 60 * 60 * 1000,
         staleTime: 5_000,
+        // A screen shows what was cached at once and always asks the server again when it opens.
+        refetchOnMount: 'always',
         retry: (count, error) => !(error instanceof ApiError && (error.kind === 'auth' || error.kind === 'forbidden' || error.status === 404 || error.status === 400)) && count < 2,
       },
       mutations: { networkMode: 'always' },

@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useOutbox, useStream, useSyncStatus } from '@eventlane/client/react';
 import { useSignedIn } from '../appContext';
 import { AppendForm } from '../components/AppendForm';
@@ -12,6 +13,7 @@ const TAIL_INTERVAL_MS = 2_000;
 
 export function StreamScreen({ store, streamId }: { store: string; streamId: string }) {
   const { client } = useSignedIn();
+  const queryClient = useQueryClient();
   const stream = useStream(client, store, streamId);
   const outbox = useOutbox(client);
   const status = useSyncStatus(client);
@@ -24,10 +26,12 @@ export function StreamScreen({ store, streamId }: { store: string; streamId: str
   const syncedCount = mine.filter((entry) => entry.state === 'synced').length;
   const head = streamHead(stream.currentStreamVersion, outbox, store, streamId);
 
-  // Whenever one of this stream's appends lands, read what the server now has.
+  // Whenever one of this stream's appends lands, read what the server now has; the store's lists and charts are out of date too.
   useEffect(() => {
-    if (syncedCount > 0) client.readStream(store, streamId).catch(() => undefined);
-  }, [client, store, streamId, syncedCount]);
+    if (syncedCount === 0) return;
+    client.readStream(store, streamId).catch(() => undefined);
+    void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] === 'stores' || query.queryKey.includes(store) });
+  }, [client, queryClient, store, streamId, syncedCount]);
 
   // Live tail: reads only the events past the cached version, every couple of seconds while on.
   useEffect(() => {
