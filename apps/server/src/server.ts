@@ -12,6 +12,7 @@ import { sendError } from './http/errors';
 import { zodValidatorCompiler } from './http/validation';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import { createContextFactory, createServices } from './context';
+import { endTailsOnClose } from './live/endTailsOnClose';
 import { registerAppendRoute } from './routes/appendRoute';
 import { registerEventStoreRoutes } from './routes/eventStoreRoutes';
 import { registerHealthRoutes } from './routes/healthRoutes';
@@ -82,6 +83,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     registerEventStoreRoutes(app, deps);
     registerReadRoutes(app, deps);
     registerOpenApiRoute(app);
+    endTailsOnClose(app, services.live);
     await app.register(fastifyTRPCPlugin, {
       prefix: '/trpc',
       trpcOptions: {

@@ -296,6 +296,20 @@ for (const backend of BACKENDS) {
       expect(text).not.toMatch(/el_/);
     });
 
+    it('stops promptly while a live tail is open', async () => {
+      const own = await startTestServer(backend);
+      const { key } = await own.newOrg();
+      await request(`${own.url}/api/event-stores/quiet/streams/s-1`, { key, body: { events: [{ type: 'x', data: {} }] } });
+      let connected!: () => void;
+      const isConnected = new Promise<void>((resolve) => (connected = resolve));
+      const subscription = trpcClient(own.url, key).events.tail.subscribe({ eventStoreName: 'quiet' }, { onStarted: () => connected() });
+      await isConnected;
+      const stopping = Date.now();
+      await own.stop();
+      subscription.unsubscribe();
+      expect(Date.now() - stopping).toBeLessThan(3000);
+    });
+
     it('maps errors over HTTP to tRPC codes with the REST error code in data', async () => {
       const { key } = await server.newOrg(['read']);
       const client = trpcClient(server.url, key);

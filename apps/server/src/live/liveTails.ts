@@ -19,11 +19,23 @@ export const DEFAULT_POLL_INTERVAL_MS = { sqlite: 1000, mongodb: 200 } as const;
 
 /** Live tails of a store's global order and of one stream, shared by every subscription of a server. */
 export class LiveTails {
+  /** Aborted when the server stops, so open tails end and their SSE responses close instead of holding `close()`. */
+  private readonly closing = new AbortController();
+
   constructor(
     private readonly storage: Storage,
     private readonly notifier: AppendNotifier,
     private readonly options: LiveTailOptions,
   ) {}
+
+  /** Ends every open tail (the server is stopping). */
+  close(): void {
+    this.closing.abort();
+  }
+
+  private until(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
 
   /**
    * A store's events in global order from `fromPosition` (default: the next one to be written),
@@ -33,13 +45,14 @@ export class LiveTails {
   async *tailStore(
     scope: Scope,
     input: { fromPosition?: number; lastEventId?: string; streamId?: string; type?: string | string[] },
-    signal?: AbortSignal,
+    aborted?: AbortSignal,
   ): AsyncGenerator<StoredEvent> {
+    const signal = this.until(aborted);
     const head = await this.storage.headGlobalPosition(scope);
     let next = resumePosition(input.lastEventId) ?? input.fromPosition ?? head + 1;
     if (next > head + 1) throw positionOutOfRange('global', next, head + 1);
     const types = typeList(input.type);
-    while (!signal?.aborted) {
+    while (!signal.aborted) {
       const seen = this.notifier.version(scope);
       const page = await this.storage.readStore(scope, {
         fromPosition: next,
@@ -48,7 +61,7 @@ export class LiveTails {
         limit: this.options.batchSize ?? 500,
       });
       for (const event of page.events) {
-        if (signal?.aborted) return;
+        if (signal.aborted) return;
         yield event;
         next = event.globalPosition + 1;
       }
@@ -61,16 +74,17 @@ export class LiveTails {
     scope: Scope,
     streamId: string,
     input: { fromPosition?: number; lastEventId?: string },
-    signal?: AbortSignal,
+    aborted?: AbortSignal,
   ): AsyncGenerator<StoredEvent> {
+    const signal = this.until(aborted);
     const { currentStreamVersion } = await this.storage.readStream(scope, streamId, { limit: 1 });
     let next = resumePosition(input.lastEventId) ?? input.fromPosition ?? currentStreamVersion;
     if (next > currentStreamVersion) throw positionOutOfRange('stream', next, currentStreamVersion);
-    while (!signal?.aborted) {
+    while (!signal.aborted) {
       const seen = this.notifier.version(scope);
       const page = await this.storage.readStream(scope, streamId, { fromPosition: next, limit: this.options.batchSize ?? 500 });
       for (const event of page.events) {
-        if (signal?.aborted) return;
+        if (signal.aborted) return;
         yield event;
         next = event.streamPosition + 1;
       }
