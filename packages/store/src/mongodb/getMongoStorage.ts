@@ -35,8 +35,14 @@ export interface MongoStorageOptions {
  */
 export async function getMongoStorage(options: MongoStorageOptions): Promise<Storage> {
   const owned = !options.client;
-  // A short server selection timeout turns an unreachable database into a quick 503, not a 30 s hang.
-  const client = options.client ?? new MongoClient(options.uri, { serverSelectionTimeoutMS: 2_000 });
+  let client: MongoClient;
+  try {
+    // A short server selection timeout turns an unreachable database into a quick 503, not a 30 s hang.
+    client = options.client ?? new MongoClient(options.uri, { serverSelectionTimeoutMS: 2_000 });
+  } catch (error) {
+    // A malformed URI: still no driver error above the adapter.
+    throw new UnavailableError('MongoDB URI is not valid', { cause: error });
+  }
   const db = client.db(options.dbName ?? 'eventlane');
   const ctx: MongoContext = {
     c: collections(db),

@@ -11,7 +11,7 @@ const onFerretDB = inject('mongoKind') === 'ferretdb';
 
 describe.skipIf(!uri)(`mongodb (${inject('mongoDescription')})`, () => {
   testEventStore('mongodb', () => getMongoStorage({ uri: uri!, dbName: `eventlane_test_${run}` }), {
-    globalOrderAppendsPerWriter: onFerretDB ? 60 : 200,
+    globalOrderAppendsPerWriter: onFerretDB ? 40 : 200,
   });
 
   // Stores past maxSnapshotEvents are not kept whole in memory: event ids and stream versions come

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Storage } from '../eventStore';
 import { UnavailableError, VersionConflictError } from '../errors';
+import { MongoClient } from 'mongodb';
 import { getMongoStorage } from './index';
 
 const uri = inject('mongoUri');
@@ -54,6 +55,25 @@ describe.skipIf(!uri)('mongodb adapter: several instances on one database', () =
     // `b` has not seen a's commit; the ids are found once its insert collides and it catches up.
     expect(await b.append(s, 'y', events, { expectedStreamVersion: 1 })).toEqual({ nextExpectedStreamVersion: 3, eventsWritten: 0 });
     expect((await b.readStream(s, 'y', { limit: 10 })).currentStreamVersion).toBe(3);
+  });
+});
+
+describe.skipIf(!uri)('mongodb adapter: round trips', () => {
+  it('appends to a known store with one insert and one head update, event ids included', async () => {
+    const client = new MongoClient(uri!, { monitorCommands: true });
+    const storage = await getMongoStorage({ uri: uri!, client, dbName: `eventlane_test_rt_${randomUUID().slice(0, 8)}` });
+    try {
+      const s = { org: 'org-rt', store: 'orders' };
+      await storage.append(s, 'order-1', [{ type: 'placed', data: {} }]);
+      const commands: string[] = [];
+      client.on('commandStarted', (event) => commands.push(event.commandName));
+      await storage.append(s, 'order-1', [{ type: 'paid', data: {}, eventId: randomUUID() }], { expectedStreamVersion: 1 });
+      await storage.append(s, 'order-2', [{ type: 'placed', data: {} }], { expectedStreamVersion: 'no_stream' });
+      expect(commands).toEqual(['insert', 'update', 'insert', 'update']);
+    } finally {
+      await storage.close();
+      await client.close();
+    }
   });
 });
 
