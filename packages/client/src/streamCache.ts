@@ -1,3 +1,4 @@
+import { Dexie } from 'dexie';
 import type { StoredEvent } from '@eventlane/contracts';
 import { createLiveStore } from './liveStore';
 import type { CachedStream, OutboxDb } from './outboxDb';
@@ -24,6 +25,7 @@ export interface StreamSnapshot {
  */
 export class StreamCache {
   private readonly stores = new Map<string, ExternalStore<StreamSnapshot>>();
+  private readonly reads = new Map<string, Promise<CachedStream>>();
   private readonly status = new Map<string, { revalidating: boolean; error: Error | null; listeners: Set<() => void> }>();
 
   constructor(
@@ -39,7 +41,15 @@ export class StreamCache {
   }
 
   /** Asks the server for events past the cached version and caches the result. Throws `ReadError`. */
-  async refresh(store: string, streamId: string): Promise<CachedStream> {
+  refresh(store: string, streamId: string): Promise<CachedStream> {
+    // One read at a time per stream, so that a slow earlier read cannot overwrite a newer one.
+    const key = `${store}\u0000${streamId}`;
+    const run = (this.reads.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.read(store, streamId));
+    this.reads.set(key, run);
+    return run;
+  }
+
+  private async read(store: string, streamId: string): Promise<CachedStream> {
     const state = this.statusOf(store, streamId);
     this.setStatus(store, streamId, { revalidating: true, error: state.error });
     try {
@@ -58,13 +68,21 @@ export class StreamCache {
     }
   }
 
-  /** A live view of one stream: cached data at once, revalidated when the first listener subscribes. */
+  /**
+   * A live view of one stream: cached data at once, revalidated when the first listener
+   * subscribes and whenever an append to this stream syncs (from any tab).
+   */
   watch(store: string, streamId: string): ExternalStore<StreamSnapshot> {
     const key = `${store}\u0000${streamId}`;
     const existing = this.stores.get(key);
     if (existing) return existing;
     const empty: StreamSnapshot = { store, streamId, events: [], currentStreamVersion: 0, fetchedAt: null, revalidating: false, error: null };
     const rows = createLiveStore(async () => (await this.cached(store, streamId)) ?? null, null as CachedStream | null);
+    const synced = createLiveStore(
+      () => this.db.outbox.where('[store+streamId+id]').between([store, streamId, Dexie.minKey], [store, streamId, Dexie.maxKey]).filter((entry) => entry.state === 'synced').count(),
+      -1,
+    );
+    let stopSynced: (() => void) | null = null;
     let snapshot = empty;
     let lastRow: CachedStream | null = null;
     let lastStatus = this.statusOf(store, streamId);
@@ -83,10 +101,23 @@ export class StreamCache {
         const status = this.statusOf(store, streamId);
         status.listeners.add(listener);
         const stop = rows.subscribe(listener);
-        if (status.listeners.size === 1) this.refresh(store, streamId).catch(() => undefined); // the error shows in the snapshot
+        if (status.listeners.size === 1) {
+          const revalidate = () => this.refresh(store, streamId).catch(() => undefined); // the error shows in the snapshot
+          void revalidate();
+          let seen: number | null = null;
+          stopSynced = synced.subscribe(() => {
+            const count = synced.getSnapshot();
+            if (seen !== null && count > seen) void revalidate();
+            seen = count;
+          });
+        }
         return () => {
           status.listeners.delete(listener);
           stop();
+          if (status.listeners.size === 0) {
+            stopSynced?.();
+            stopSynced = null;
+          }
         };
       },
       getSnapshot: compute,

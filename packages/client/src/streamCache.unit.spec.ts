@@ -76,6 +76,11 @@ describe('read cache (stale-while-revalidate)', () => {
     const stop = view.subscribe(() => undefined);
     await vi.waitFor(() => expect(view.getSnapshot()).toMatchObject({ currentStreamVersion: 1, revalidating: false }));
     expect(view.getSnapshot()).toBe(view.getSnapshot());
+
+    // An append to the watched stream syncs: the view revalidates by itself.
+    await client.append('orders', 'order-1', [event('B')]);
+    await client.sync();
+    await vi.waitFor(() => expect(view.getSnapshot().events.map((e) => e.type)).toEqual(['A', 'B']));
     stop();
   });
 });
