@@ -1,0 +1,38 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runSeries, type SeriesTotals } from './stormSeries';
+import type { Backend } from './runStorm';
+
+/**
+ * `pnpm chaos [--runs 3] [--backend sqlite|mongodb|all] [--seed 1] [--load-ms 6000] [--json out.json]`
+ * Exits 1 when any run found a violation.
+ */
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'all' },
+    seed: { type: 'string', default: '1' },
+    'load-ms': { type: 'string', default: '6000' },
+    json: { type: 'string' },
+  },
+});
+
+const backends: Backend[] = values.backend === 'all' ? ['sqlite', 'mongodb'] : [values.backend as Backend];
+const totals: SeriesTotals[] = [];
+for (const backend of backends) {
+  const series = await runSeries({
+    backend,
+    runs: Number(values.runs),
+    seed: Number(values.seed),
+    loadMs: Number(values['load-ms']),
+    log: (line) => console.log(line),
+  });
+  totals.push(series);
+  console.log(
+    `== ${backend}: ${series.runs} runs, ${series.operations} operations (${series.acknowledged} acknowledged, ${series.conflicts} conflicts, ` +
+      `${series.replays} replays, ${series.unknown} unknown), ${series.attempts} attempts, kills: server ${series.kills.server}, ` +
+      `database ${series.kills.database}; ${series.events} events stored; ${series.violations} violations`,
+  );
+}
+if (values.json) writeFileSync(values.json, JSON.stringify(totals, null, 2));
+process.exit(totals.some((t) => t.violations > 0) ? 1 : 0);

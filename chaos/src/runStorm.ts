@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Storage } from '@eventlane/store';
+import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
+import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { between, seededRandom, zipf } from './random';
+
+export type Backend = 'sqlite' | 'mongodb';
+/** What gets SIGKILLed: the Eventlane server, or the MongoDB-wire database process. */
+export type KillTarget = 'server' | 'database';
+
+export interface StormOptions {
+  backend: Backend;
+  kill: KillTarget;
+  seed: number;
+  writers?: number;
+  streams?: number;
+  /** How long writers start new appends, in ms. */
+  loadMs?: number;
+  /** Pause between a restart and the next kill, in ms (drawn from the seeded PRNG). */
+  killEveryMs?: [number, number];
+  /** Writers give up on an unknown outcome after this long past the load window. */
+  settleMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface StormResult {
+  backend: Backend;
+  kill: KillTarget;
+  seed: number;
+  operations: number;
+  outcomes: Record<Outcome, number>;
+  /** `ok` answers with eventsWritten 0: a retry after a lost answer found its events already stored. */
+  replays: number;
+  attempts: number;
+  kills: number;
+  eventsStored: number;
+  readerSaw: number;
+  violations: Violation[];
+  durationMs: number;
+}
+
+const STORE = 'chaos';
+const ORG = 'default';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One crash storm: 16 writers append to Zipf-distributed streams with mixed expectations and
+ * client event ids while the server (or the database) is SIGKILLed and restarted at seeded random
+ * intervals; writers retry unknown outcomes with the same ids; a catch-up reader follows the
+ * store's global order throughout. Then the checker reads everything back.
+ */
+export async function runStorm(options: StormOptions): Promise<StormResult> {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const writers = options.writers ?? 16;
+  const streamCount = options.streams ?? 8;
+  const loadMs = options.loadMs ?? 6_000;
+  const [killMin, killMax] = options.killEveryMs ?? [300, 1_200];
+  const settleMs = options.settleMs ?? 30_000;
+  const random = seededRandom(options.seed);
+  const pickStream = zipf(random, streamCount);
+  const dir = mkdtempSync(join(tmpdir(), `eventlane-chaos-${options.backend}-`));
+  if (options.backend === 'sqlite' && options.kill === 'database') throw new Error('SQLite runs inside the server: use kill=server');
+
+  let database: ChildProcess | null = null;
+  let databaseUri = '';
+  const databasePort = options.backend === 'mongodb' ? await freePort() : 0;
+  const ferretdb = options.backend === 'mongodb' ? ferretdbBinary() : null;
+  if (options.backend === 'mongodb') {
+    if (!ferretdb) throw new Error('no FerretDB binary in the cache folder: run `npm test` once (it builds it) or scripts/setup.sh --test');
+    database = await startFerretDB(ferretdb, databasePort, join(dir, 'ferretdb'));
+    databaseUri = `mongodb://127.0.0.1:${databasePort}/`;
+  }
+  const port = await freePort();
+  const env: Record<string, string> =
+    options.backend === 'sqlite'
+      ? { PORT: String(port), DATA_DIR: join(dir, 'data'), MONGODB_URI: '' }
+      : { PORT: String(port), MONGODB_URI: databaseUri, MONGODB_DB: 'chaos' };
+  if (options.backend === 'sqlite') delete env.MONGODB_URI;
+  let server: ServerProcess = await startServer(env);
+  const key = server.firstKey;
+  if (!key) throw new Error(`the first start printed no key:\n${server.output()}`);
+  const base = `http://127.0.0.1:${port}/api/event-stores/${STORE}/streams/`;
+
+  let storage: Storage | null = null;
+  const openStorage = async () => {
+    if (options.backend === 'sqlite') {
+      const { getSQLiteStorage } = await import('@eventlane/store/sqlite');
+      return getSQLiteStorage({ dataDir: join(dir, 'data') });
+    }
+    const { getMongoStorage } = await import('@eventlane/store/mongodb');
+    return getMongoStorage({ uri: databaseUri, dbName: 'chaos' });
+  };
+
+  const operations: Operation[] = [];
+  const known = new Map<string, number>();
+  let nextOpId = 0;
+  let kills = 0;
+  const loadEnd = Date.now() + loadMs;
+  const giveUpAt = loadEnd + settleMs;
+  const t = () => Date.now() - started;
+
+  const chooseExpectation = (streamId: string): Expectation => {
+    const r = random();
+    const version = known.get(streamId) ?? 0;
+    if (r < 0.45) return version;
+    if (r < 0.5) return Math.max(0, version - 1); // deliberately stale
+    if (r < 0.65) return 'any';
+    if (r < 0.8) return 'omitted';
+    if (r < 0.9) return 'no_stream';
+    return 'stream_exists';
+  };
+
+  const writer = async (writerId: number) => {
+    while (Date.now() < loadEnd) {
+      const streamId = `acct-${pickStream()}`;
+      const expected = chooseExpectation(streamId);
+      const size = between(random, 1, 3);
+      const eventIds = Array.from({ length: size }, () => randomUUID());
+      const op: Operation = {
+        id: nextOpId++,
+        writer: writerId,
+        streamId,
+        expected,
+        eventIds,
+        invokedAt: t(),
+        completedAt: 0,
+        attempts: 0,
+        outcome: 'unknown',
+      };
+      operations.push(op);
+      const body = JSON.stringify({
+        events: eventIds.map((eventId, i) => ({ type: 'chaos.tick', data: { writer: writerId, op: op.id, i }, eventId })),
+        ...(expected === 'omitted' ? {} : { options: { expectedStreamVersion: expected } }),
+      });
+      // Unknown outcomes (connection lost, 5xx, timeout) are retried with the same ids until definite.
+      while (op.outcome === 'unknown' && Date.now() < giveUpAt) {
+        op.attempts++;
+        try {
+          const response = await fetch(base + streamId, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': key },
+            body,
+            signal: AbortSignal.timeout(10_000),
+          });
+          const answer = (await response.json()) as Record<string, unknown>;
+          if (response.status === 200) {
+            op.outcome = 'ok';
+            op.nextExpectedStreamVersion = answer.nextExpectedStreamVersion as number;
+            op.eventsWritten = answer.eventsWritten as number;
+            known.set(streamId, Math.max(known.get(streamId) ?? 0, op.nextExpectedStreamVersion));
+          } else if (response.status === 409 && answer.error === 'Version conflict') {
+            op.outcome = 'conflict';
+            known.set(streamId, answer.currentVersion as number);
+          } else if (response.status === 409) {
+            op.outcome = 'duplicate';
+          } else if (response.status === 400) {
+            op.outcome = 'rejected';
+            log(`op ${op.id} rejected: ${JSON.stringify(answer)}`);
+          }
+        } catch {
+          // connection refused or reset while the server is down: outcome unknown
+        }
+        op.completedAt = t();
+        if (op.outcome === 'unknown') await sleep(between(random, 50, 250));
+      }
+    }
+  };
+
+  const reader: ReaderObservation[] = [];
+  let readerStop = false;
+  let lastSeen = -1;
+  const drain = async () => {
+    storage ??= await openStorage();
+    for (;;) {
+      const page = await storage.readStore({ org: ORG, store: STORE }, { fromPosition: lastSeen + 1, limit: 500 });
+      for (const event of page.events) {
+        reader.push({ eventId: event.eventId, globalPosition: event.globalPosition });
+        lastSeen = event.globalPosition;
+      }
+      if (!page.hasMore) return;
+    }
+  };
+  const readerLoop = async () => {
+    while (!readerStop) {
+      try {
+        await drain();
+      } catch {
+        // store not created yet, or the database is down: try again
+      }
+      await sleep(25);
+    }
+  };
+
+  // A restart can fail when the machine is loaded (MongoDB not selected in time): try again, it is not a violation.
+  const restartServer = async (): Promise<ServerProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startServer(env);
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
+      }
+    }
+  };
+
+  const killer = async () => {
+    while (Date.now() < loadEnd) {
+      await sleep(between(random, killMin, killMax));
+      if (Date.now() >= loadEnd) return;
+      kills++;
+      if (options.kill === 'server') {
+        await killHard(server.child);
+        log(`  kill ${kills}: server SIGKILL at t=${t()} ms`);
+        server = await restartServer();
+      } else {
+        await killHard(database!);
+        log(`  kill ${kills}: database SIGKILL at t=${t()} ms`);
+        await sleep(between(random, 100, 500));
+        database = await startFerretDB(ferretdb!, databasePort, join(dir, 'ferretdb'));
+      }
+    }
+  };
+
+  try {
+    const readerDone = readerLoop();
+    await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
+    readerStop = true;
+    await readerDone;
+    await killHard(server.child);
+    await drain();
+
+    const events: StoredEventView[] = [];
+    let from = -1;
+    for (;;) {
+      const page = await storage!.readStore({ org: ORG, store: STORE }, { fromPosition: from + 1, limit: 1000 });
+      for (const e of page.events) {
+        events.push({ eventId: e.eventId, streamId: e.streamId, streamPosition: e.streamPosition, globalPosition: e.globalPosition, transactionId: e.transactionId });
+        from = e.globalPosition;
+      }
+      if (!page.hasMore) break;
+    }
+    const streamVersions = new Map<string, number>();
+    for (let s = 0; s < streamCount; s++) {
+      const streamId = `acct-${s}`;
+      const read = await storage!.readStream({ org: ORG, store: STORE }, streamId, { limit: 1 });
+      streamVersions.set(streamId, read.currentStreamVersion);
+    }
+    const violations = checkHistory({ operations, events, streamVersions, reader });
+    const outcomes: Record<Outcome, number> = { ok: 0, conflict: 0, duplicate: 0, rejected: 0, unknown: 0 };
+    for (const op of operations) outcomes[op.outcome]++;
+    return {
+      backend: options.backend,
+      kill: options.kill,
+      seed: options.seed,
+      operations: operations.length,
+      outcomes,
+      replays: operations.filter((op) => op.outcome === 'ok' && op.eventsWritten === 0).length,
+      attempts: operations.reduce((sum, op) => sum + op.attempts, 0),
+      kills,
+      eventsStored: events.length,
+      readerSaw: reader.length,
+      violations,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    readerStop = true;
+    await killHard(server.child);
+    await (storage as Storage | null)?.close().catch(() => {});
+    if (database) await killHard(database);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

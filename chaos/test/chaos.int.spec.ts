@@ -1,0 +1,28 @@
+import { describe, expect, inject, it } from 'vitest';
+import { ferretdbBinary } from '../src/processes';
+import { runSeries } from '../src/stormSeries';
+
+/**
+ * The smoke version of `pnpm chaos`: 3 short storms per backend (on MongoDB: server, database,
+ * server kills). The long runs for docs/reliability.md are `pnpm chaos --runs 50`.
+ */
+// The two backends run side by side: the time goes into starting processes, not into CPU work.
+describe.concurrent('crash storms (smoke)', () => {
+  it('SQLite: 3 runs with server kills lose, double and reorder nothing', async () => {
+    const series = await runSeries({ backend: 'sqlite', runs: 3, seed: 101, loadMs: 2_000, log: (l) => console.log(l) });
+    expect(series.results.flatMap((r) => r.violations)).toEqual([]);
+    expect(series.kills.server).toBeGreaterThanOrEqual(3);
+    expect(series.acknowledged).toBeGreaterThan(0);
+    expect(series.conflicts).toBeGreaterThan(0);
+  });
+
+  // A missing FerretDB fails under CI=true in globalSetup already; here it must not skip silently either.
+  const runnable = Boolean(inject('mongoUri')) && ferretdbBinary() !== null;
+  it.runIf(runnable || process.env.CI === 'true')('MongoDB (FerretDB): 3 runs with server and database kills', async () => {
+    const series = await runSeries({ backend: 'mongodb', runs: 3, seed: 201, loadMs: 2_000, log: (l) => console.log(l) });
+    expect(series.results.flatMap((r) => r.violations)).toEqual([]);
+    expect(series.kills.server).toBeGreaterThanOrEqual(2);
+    expect(series.kills.database).toBeGreaterThanOrEqual(1);
+    expect(series.acknowledged).toBeGreaterThan(0);
+  });
+});
