@@ -26,21 +26,23 @@ fi
 if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install --prefer-offline; fi
 
 if [ "${1:-}" = "--test" ]; then
-  FERRETDB_VERSION=v1.24.2
   cache="${EVENTLANE_CACHE_DIR:-$HOME/.cache/eventlane}"
-  ferretdb="$cache/ferretdb-$FERRETDB_VERSION/ferretdb"
-  if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$ferretdb" ]; then
-    if ! command -v go >/dev/null 2>&1; then
-      echo "setup: installing Go (Debian's golang-go; newer toolchains come from the Go module proxy)"
-      apt_install golang-go
+  if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then
+    # FerretDB v1.24.2 needs Go >= 1.24. Debian's golang-go is older and cannot switch toolchains
+    # itself, but it can fetch a newer one from the Go module proxy as the module golang.org/toolchain.
+    go_new_enough() { command -v go >/dev/null 2>&1 && go version | grep -qE 'go1\.(2[4-9]|[3-9][0-9])'; }
+    if ! go_new_enough; then
+      command -v go >/dev/null 2>&1 || { echo "setup: installing Debian's Go"; apt_install golang-go; }
+      toolchain="v0.0.1-go1.24.3.linux-$(go env GOARCH)"
+      echo "setup: fetching the Go toolchain golang.org/toolchain@$toolchain"
+      goroot=$(GOFLAGS=-modcacherw GOMODCACHE="$cache/gomod" go mod download -json "golang.org/toolchain@$toolchain" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+      # Module zips keep no file modes.
+      chmod +x "$goroot"/bin/* "$goroot"/pkg/tool/*/*
+      export GOROOT="$goroot" GOTOOLCHAIN=local PATH="$goroot/bin:$PATH"
     fi
-    echo "setup: building FerretDB $FERRETDB_VERSION into $cache (once; about 2 minutes)"
-    start=$(date +%s)
-    mkdir -p "$(dirname "$ferretdb")"
-    GOTOOLCHAIN=auto GOBIN="$(dirname "$ferretdb")" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION"
-    echo "setup: FerretDB built in $(( $(date +%s) - start ))s"
   fi
-  # The browser tests (e2e/) drive Debian's Chromium; Playwright's own browser download cannot work here.
+  # Builds FerretDB into the cache once (about 2 minutes) unless MONGODB_URI or a mongod is there.
+  pnpm exec tsx packages/store/src/testing/prepareMongoTestServer.ts
   if [ ! -x /usr/bin/chromium ]; then
     echo "setup: installing Debian's chromium for the browser tests"
     apt_install chromium

@@ -225,7 +225,7 @@ async function startFerretDB(binary: string): Promise<MongoTestServer> {
 }
 
 /** Returns a working FerretDB binary from the cache, building it first when needed. */
-async function ensureFerretDB(): Promise<string> {
+export async function ensureFerretDB(): Promise<string> {
   const binary = ferretdbBinaryPath();
   if (await ferretdbBinaryWorks(binary)) return binary;
   const go = await findOnPath('go');
