@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const outDir = mkdtempSync(join(tmpdir(), 'eventlane-bench-smoke-'));
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+// A smoke test: the quick run finishes, prints its tables and writes its results. It asserts
+// nothing about speed, which on a shared machine would only make the suite flaky.
+describe('pnpm bench --quick', () => {
+  it('runs every benchmark, prints the ratio table and writes results/<date>.json and .md', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--quick', '--out', outDir], {
+      cwd: benchDir,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 880_000,
+    });
+    expect(stdout).toContain('## Ratios against the targets (same run)');
+    expect(stdout).toContain('| HTTP single-event appends, SQLite ÷ Fastify no-op, c=16 |');
+    const files = readdirSync(outDir);
+    const json = files.find((f) => f.endsWith('.json'));
+    expect(json).toBeDefined();
+    expect(files).toContain(json!.replace(/\.json$/, '.md'));
+    const report = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as { benchmarks: Array<{ name: string }> };
+    expect(report.benchmarks.map((b) => b.name)).toEqual(['http', 'storage', 'hot', 'reads', 'drain', 'memory']);
+  });
+});

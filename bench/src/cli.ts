@@ -1,0 +1,125 @@
+/**
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory] [--out DIR] [--profile DIR]`
+ *
+ * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
+ * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { clientDrain } from './benchmarks/clientDrain';
+import { hotStream } from './benchmarks/hotStream';
+import { httpAppends } from './benchmarks/httpAppends';
+import { memory } from './benchmarks/memory';
+import { reads } from './benchmarks/reads';
+import { storage } from './benchmarks/storage';
+import { createContext, type BenchContext, type BenchmarkResult } from './context';
+import { renderMarkdown, type RunReport } from './report';
+
+const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkResult>> = {
+  http: httpAppends,
+  storage,
+  hot: hotStream,
+  reads,
+  drain: clientDrain,
+  memory,
+};
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+
+function versionOf(name: string): string {
+  try {
+    const require = createRequire(join(benchDir, 'package.json'));
+    let dir = require.resolve(name);
+    for (;;) {
+      dir = resolve(dir, '..');
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === name) return pkg.version ?? '?';
+      } catch {
+        // keep walking up
+      }
+      if (dir === '/') return '?';
+    }
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function main(): Promise<void> {
+  // `pnpm bench -- --quick` passes a lone `--` through; it means nothing here.
+  const args = process.argv.slice(2).filter((arg) => arg !== '--');
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'string' },
+    },
+  });
+  const names = values.only ? values.only.split(',').map((n) => n.trim()) : Object.keys(BENCHMARKS);
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  const outDir = resolve(values.out ?? join(benchDir, 'results'));
+  const profileDir = values.profile ? resolve(values.profile) : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const context = createContext({ quick: values.quick, profileDir });
+  const started = new Date();
+  const t0 = Date.now();
+  const report: RunReport = {
+    startedAt: started.toISOString(),
+    quick: values.quick,
+    machine: {
+      cpu: cpus()[0]?.model ?? '?',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      'load average at start': loadavg().map((l) => l.toFixed(2)).join(' '),
+    },
+    versions: {
+      node: process.version,
+      fastify: versionOf('fastify'),
+      'better-sqlite3': versionOf('better-sqlite3'),
+      mongodb: versionOf('mongodb'),
+      autocannon: versionOf('autocannon'),
+      '@event-driven-io/emmett-sqlite': versionOf('@event-driven-io/emmett-sqlite'),
+      sqlite3: versionOf('sqlite3'),
+    },
+    benchmarks: [],
+    totalSeconds: 0,
+  };
+  try {
+    for (const name of names) {
+      console.log(`\n▶ ${name}`);
+      const t = Date.now();
+      const result = await BENCHMARKS[name]!(context).catch(
+        (error: Error): BenchmarkResult => ({ name, title: name, tables: [], ratios: [], notes: [`failed: ${error.stack ?? error.message}`], seconds: 0 }),
+      );
+      result.seconds = (Date.now() - t) / 1000;
+      report.benchmarks.push(result);
+      console.log(`  done in ${result.seconds.toFixed(1)} s`);
+    }
+    const mongo = names.some((n) => n !== 'memory' && n !== 'drain') ? await context.mongo() : null;
+    if (mongo) report.versions['MongoDB-wire server'] = 'error' in mongo ? mongo.error : mongo.description;
+  } finally {
+    await context.close();
+  }
+  report.totalSeconds = (Date.now() - t0) / 1000;
+  const markdown = renderMarkdown(report);
+  mkdirSync(outDir, { recursive: true });
+  const stamp = started.toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
+  writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, `${stamp}.md`), markdown);
+  console.log(`\n${markdown}`);
+  console.log(`Wrote ${join(outDir, `${stamp}.json`)} and .md`);
+}
+
+await main();
+// Drivers (MongoDB, sqlite3) may hold handles a little past close; the run is over.
+process.exit(0);
