@@ -45,6 +45,12 @@ export interface AdminApi {
   listApiKeys(): Promise<{ apiKeys: z.infer<typeof apiKeyInfoSchema>[] }>;
   createApiKey(input: { name?: string; scopes: ApiKeyScope[] }): Promise<z.infer<typeof createdApiKeySchema>>;
   revokeApiKey(keyId: string): Promise<z.infer<typeof apiKeyInfoSchema>>;
+  /**
+   * Follows the `streams.tail` subscription (server-sent events) and calls `onEvent` for each new
+   * event's stream position; resolves when the server ends the stream, rejects on failure. Read
+   * with `fetch` because an `EventSource` cannot send the key in a header (and it never goes in a URL).
+   */
+  tailStream(store: string, streamId: string, fromPosition: number, onEvent: (streamPosition: number) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface StreamQuery {
@@ -133,5 +139,37 @@ export function createAdminApi(options: { baseUrl: string; getApiKey(): string; 
     listApiKeys: () => trpcQuery('apiKeys.list', undefined, z.object({ apiKeys: z.array(apiKeyInfoSchema) })),
     createApiKey: (input) => trpcMutation('apiKeys.create', input, createdApiKeySchema),
     revokeApiKey: (keyId) => trpcMutation('apiKeys.revoke', { keyId }, apiKeyInfoSchema),
+
+    async tailStream(name, streamId, fromPosition, onEvent, signal) {
+      const input = JSON.stringify({ eventStoreName: name, streamId, fromPosition });
+      let response: Response;
+      try {
+        response = await doFetch(`${baseUrl}/trpc/streams.tail${query({ input })}`, {
+          headers: { 'X-API-Key': options.getApiKey(), Accept: 'text/event-stream' },
+          signal,
+        });
+      } catch (error) {
+        throw new ApiError('network', `The live tail cannot connect (${(error as Error)?.message ?? String(error)})`);
+      }
+      if (!response.ok || !response.body) {
+        throw new ApiError(response.status === 401 ? 'auth' : response.status === 403 ? 'forbidden' : 'http', `The live tail was refused (HTTP ${response.status})`, response.status);
+      }
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          // Events carry `id: <stream position>`; pings and the connection notice have none.
+          const id = /^id: ?(\d+)$/m.exec(block);
+          if (id && /^data:/m.test(block)) onEvent(Number(id[1]));
+          if (/^event: ?serialized-error$/m.test(block)) throw new ApiError('http', 'The live tail ended with an error');
+        }
+      }
+    },
   };
 }

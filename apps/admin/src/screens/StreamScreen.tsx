@@ -7,12 +7,11 @@ import { EventList } from '../components/EventList';
 import { Link } from '../components/Link';
 import { OutboxEntryCard } from '../components/OutboxEntryCard';
 import { formatAge, useNow } from '../format';
+import { useLiveTail } from '../liveTail';
 import { streamHead } from '../streamHead';
 
-const TAIL_INTERVAL_MS = 2_000;
-
 export function StreamScreen({ store, streamId }: { store: string; streamId: string }) {
-  const { client } = useSignedIn();
+  const { client, api } = useSignedIn();
   const queryClient = useQueryClient();
   const stream = useStream(client, store, streamId);
   const outbox = useOutbox(client);
@@ -33,12 +32,7 @@ export function StreamScreen({ store, streamId }: { store: string; streamId: str
     void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] === 'stores' || query.queryKey.includes(store) });
   }, [client, queryClient, store, streamId, syncedCount]);
 
-  // Live tail: reads only the events past the cached version, every couple of seconds while on.
-  useEffect(() => {
-    if (!tail) return;
-    const timer = window.setInterval(() => client.readStream(store, streamId).catch(() => undefined), TAIL_INTERVAL_MS);
-    return () => window.clearInterval(timer);
-  }, [client, store, streamId, tail]);
+  useLiveTail(tail, client, api, store, streamId, stream.currentStreamVersion);
 
   const cacheState = stream.revalidating
     ? 'Loading from the server…'
