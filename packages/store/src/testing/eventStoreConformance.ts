@@ -207,6 +207,17 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
         expect((await storage.readStore(scope, { limit: 10 })).events.map((e) => e.eventId)).toEqual([a, b]);
       });
 
+      it('answers a mixed batch (some events without ids) whose ids are stored as a duplicate, not a replay', async () => {
+        // Events without an id can't be recognised as stored, so such a request can never be proven a replay.
+        const scope = freshScope();
+        const a = randomUUID();
+        await storage.append(scope, 'mixed-1', [event('a', {}, { eventId: a }), event('b')]);
+        const error = await rejection(storage.append(scope, 'mixed-1', [event('a', {}, { eventId: a }), event('b')]));
+        expect(error).toBeInstanceOf(DuplicateEventIdError);
+        expect((error as DuplicateEventIdError).eventIds).toEqual([a]);
+        expect((await storage.readStream(scope, 'mixed-1', { limit: 10 })).currentStreamVersion).toBe(2);
+      });
+
       it('writes once when the same ids are appended concurrently', async () => {
         const scope = freshScope();
         const events = [event('e', {}, { eventId: randomUUID() }), event('e', {}, { eventId: randomUUID() })];
