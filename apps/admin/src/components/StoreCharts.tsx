@@ -13,7 +13,8 @@ export function StoreCharts({ store }: { store: string }) {
   const byType = useQuery({ queryKey: ['stats', 'byType', store], queryFn: () => api.eventCountsByType(store) });
   const perMinute = useQuery({ queryKey: ['stats', 'perMinute', store], queryFn: () => api.eventsPerMinute(store, WINDOW_MINUTES), refetchInterval: 30_000 });
   const types = byType.data?.counts ?? [];
-  const minutes = (perMinute.data?.buckets ?? []).map((bucket) => ({ ...bucket, label: new Date(bucket.minute).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) }));
+  const minutes = perMinute.data ? everyMinute(perMinute.data.since, perMinute.data.buckets) : [];
+  const appended = minutes.reduce((sum, bucket) => sum + bucket.count, 0);
   return (
     <section aria-labelledby={`${id}-title`} className="charts">
       <h2 id={`${id}-title`}>Overview</h2>
@@ -52,8 +53,8 @@ export function StoreCharts({ store }: { store: string }) {
         <figure className="card">
           <figcaption>Events appended per minute, last hour</figcaption>
           <QueryError error={perMinute.error} what="append rates" hasData={!!perMinute.data} />
-          {perMinute.data && minutes.length === 0 ? <p className="empty">Nothing appended in the last hour.</p> : null}
-          {minutes.length > 0 ? (
+          {perMinute.data && appended === 0 ? <p className="empty">Nothing appended in the last hour.</p> : null}
+          {appended > 0 ? (
             <>
               <div className="chart" aria-hidden="true">
                 <ResponsiveContainer width="100%" height={220}>
@@ -69,7 +70,7 @@ export function StoreCharts({ store }: { store: string }) {
               <table className="sr-only">
                 <caption>Events appended per minute</caption>
                 <tbody>
-                  {minutes.map((row) => (
+                  {minutes.filter((row) => row.count > 0).map((row) => (
                     <tr key={row.minute}>
                       <th scope="row">{row.label}</th>
                       <td>{row.count}</td>
@@ -83,4 +84,19 @@ export function StoreCharts({ store }: { store: string }) {
       </div>
     </section>
   );
+}
+
+/** The server sends only minutes with appends; the chart shows every minute of the window, empty ones as 0. */
+function everyMinute(since: string, buckets: Array<{ minute: string; count: number }>): Array<{ minute: string; count: number; label: string }> {
+  const floor = (iso: string) => Math.floor(new Date(iso).getTime() / 60_000) * 60_000;
+  const counts = new Map<number, number>();
+  for (const bucket of buckets) counts.set(floor(bucket.minute), (counts.get(floor(bucket.minute)) ?? 0) + bucket.count);
+  const start = Math.min(floor(since), ...counts.keys());
+  const end = Math.max(Date.now(), ...counts.keys());
+  const rows: Array<{ minute: string; count: number; label: string }> = [];
+  for (let at = start; at <= end && rows.length <= 7 * 24 * 60; at += 60_000) {
+    const date = new Date(at);
+    rows.push({ minute: date.toISOString(), count: counts.get(at) ?? 0, label: date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) });
+  }
+  return rows;
 }
