@@ -31,6 +31,21 @@ test('sign-in errors, keyboard use, a narrow window, and sign-out clearing the k
   await snapshot(page, testInfo, 'narrow-stream-view');
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // API keys (admin): create one, shown once, then revoke it
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Name (optional)').fill('reporting job');
+  await page.getByLabel('admin').uncheck();
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const created = (await page.getByTestId('new-api-key').textContent())!;
+  expect(created).toMatch(/^el_/);
+  const row = page.getByRole('row').filter({ hasText: 'reporting job' });
+  await expect(row).toContainText('append, read');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await row.getByRole('button', { name: /Revoke key/ }).click();
+  await expect(row).toContainText('Revoked');
+  const refused = await fetch(`${server.url}/api/event-stores`, { headers: { 'X-API-Key': created } });
+  expect(refused.status).toBe(401);
+
   // Sign out: back to the sign-in screen, no key and no cached data left in the browser
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Eventlane' })).toBeVisible();
