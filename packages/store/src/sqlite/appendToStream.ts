@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseStreamType, type ExpectedStreamVersion } from '@eventlane/contracts';
 import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
 import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
-import { isUniqueViolation, run, type Connection } from './connection';
+import { isUniqueViolation, toStoreError, type Connection } from './connection';
 import { streamVersion } from './readStream';
 
 export type AppendToStream = (
@@ -33,28 +33,33 @@ interface StoredId {
 /**
  * Idempotency by eventId, decided before the expectation so that a retry carrying a stale
  * expectation is still answered as a replay:
- * - every given id stored in this stream, in request order, at consecutive positions → the
+ * - every event has an id, all stored in this stream, in request order, at consecutive positions → the
  *   version right after them (nothing written);
  * - some stored, or stored elsewhere, or out of order, or an id repeated within the request →
  *   DuplicateEventIdError naming those ids in request order;
  * - none stored → undefined: go on and write.
  */
-function replayOf(streamId: string, ids: string[], stored: Map<string, StoredId>): AppendResult | undefined {
+function replayOf(streamId: string, ids: string[], stored: Map<string, StoredId>, eventCount: number): AppendResult | undefined {
   if (stored.size === 0) {
     const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (repeated.length > 0) throw new DuplicateEventIdError([...new Set(repeated)]);
     return undefined;
   }
   const found = ids.map((id) => stored.get(id));
-  const isReplay = found.every(
+  // Only a request whose every event carries an id can be proven a replay.
+  const isReplay = ids.length === eventCount && found.every(
     (hit, i) => hit !== undefined && hit.streamId === streamId && (i === 0 || hit.streamPosition === found[i - 1]!.streamPosition + 1),
   );
   if (isReplay) return { nextExpectedStreamVersion: found[found.length - 1]!.streamPosition + 1, eventsWritten: 0 };
   throw new DuplicateEventIdError([...new Set(ids.filter((id) => stored.has(id)))]);
 }
 
+/** Most appends committed together; the rest wait for the next group. */
+const MAX_GROUP_COMMIT = 256;
+
 /**
- * One append = one BEGIN IMMEDIATE transaction: the write lock is taken before the first read,
+ * One append = one BEGIN IMMEDIATE transaction (shared with the appends queued with it: see the
+ * group commit below): the write lock is taken before the first read,
  * so the id lookup, the version check and the writes see no other writer in between (invariant
  * 4), and the whole batch commits or none of it does (invariant 2). With synchronous=FULL the
  * commit is on disk before the promise resolves (invariant 3).
@@ -87,7 +92,7 @@ export function appendToStream(connection: Connection): AppendToStream {
     const ids = events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId]));
     if (ids.length > 0) {
       const rows = findIds.all(org, store, JSON.stringify(ids)) as StoredId[];
-      const replay = replayOf(streamId, ids, new Map(rows.map((row) => [row.eventId, row])));
+      const replay = replayOf(streamId, ids, new Map(rows.map((row) => [row.eventId, row])), events.length);
       if (replay) return replay;
     }
     const version = streamVersion(connection, scope, streamId);
@@ -129,12 +134,61 @@ export function appendToStream(connection: Connection): AppendToStream {
     return new UnavailableError('Another writer changed the stream meanwhile; retry', { cause: error });
   };
 
-  return (scope, streamId, events, options = {}) =>
-    run(() => {
+  type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+  interface Queued {
+    args: [Scope, string, NewEvent[], AppendOptions];
+    settle(outcome: Outcome): void;
+  }
+  let queue: Queued[] = [];
+  let scheduled = false;
+
+  /**
+   * Group commit: the appends that arrive while the event loop is busy (above all during the
+   * previous commit's fsync) share one BEGIN IMMEDIATE transaction and so one fsync. Each append
+   * runs in its own savepoint (better-sqlite3 nests transaction functions as savepoints) and sees
+   * the ones before it, so its checks are exactly those of an append alone (invariant 4), and a
+   * conflict rolls back only its own writes (invariant 2). No promise settles before COMMIT has
+   * returned: with synchronous=FULL every acknowledged append is on disk (invariant 3).
+   */
+  const group = db.transaction((batch: Queued[]): Outcome[] =>
+    batch.map(({ args }): Outcome => {
       try {
-        return append.immediate(scope, streamId, events, options);
+        return { ok: true, result: append(...args) };
       } catch (error) {
-        throw explainUniqueViolation(error, scope, streamId, events, options);
+        // SQLite itself rolled the whole transaction back (I/O error, full disk): nothing of the group stays.
+        if (!db.inTransaction) throw error;
+        return { ok: false, error: explainUniqueViolation(error, ...args) };
       }
+    }),
+  );
+
+  const flush = () => {
+    scheduled = false;
+    const batch = queue.slice(0, MAX_GROUP_COMMIT);
+    queue = queue.slice(batch.length);
+    if (queue.length > 0) schedule();
+    let outcomes: Outcome[];
+    try {
+      outcomes = group.immediate(batch);
+    } catch (error) {
+      // BEGIN or COMMIT failed, or the group was rolled back: none of these appends was written.
+      for (const queued of batch) queued.settle({ ok: false, error });
+      return;
+    }
+    batch.forEach((queued, i) => queued.settle(outcomes[i]!));
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  return (scope, streamId, events, options = {}) =>
+    new Promise<AppendResult>((resolve, reject) => {
+      queue.push({
+        args: [scope, streamId, events, options],
+        settle: (outcome) => (outcome.ok ? resolve(outcome.result) : reject(toStoreError(outcome.error))),
+      });
+      schedule();
     });
 }
