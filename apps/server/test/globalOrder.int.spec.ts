@@ -78,6 +78,6 @@ for (const backend of BACKENDS) {
         `[global order, ${backend}] ${written.length} events in ${WRITERS * APPENDS_PER_WRITER} appends by ${WRITERS} writers; ` +
           `reader took ${reads} reads; writers ${((writersDone - started) / 1000).toFixed(1)} s, total ${seconds.toFixed(1)} s`,
       );
-    }, 240_000);
+    }, 600_000);
   });
 }

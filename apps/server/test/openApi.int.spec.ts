@@ -73,6 +73,12 @@ for (const backend of BACKENDS) {
         expect(document.paths[toOpenApiPath(route.url)]?.[route.method.toLowerCase()], `${route.method} ${route.url}`).toBeDefined();
       }
       expect(Object.keys(document.paths).some((p) => p.startsWith('/trpc'))).toBe(false);
+      const operationIds = Object.values(document.paths)
+        .flatMap((operations) => Object.values(operations))
+        .map((operation) => (operation as { operationId?: string }).operationId)
+        .filter((id) => id !== undefined);
+      expect(operationIds.length).toBeGreaterThanOrEqual(10);
+      expect(new Set(operationIds).size).toBe(operationIds.length);
     });
 
     it('documents the append route with every response of the spec', () => {

@@ -26,6 +26,7 @@ export function registerEventStoreRoutes(server: FastifyInstance, deps: HandlerD
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'createEventStore',
         summary: 'Create an event store',
         description: 'Creates an empty store; a store is also created by its first append.',
         tags,
@@ -41,6 +42,7 @@ export function registerEventStoreRoutes(server: FastifyInstance, deps: HandlerD
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'listEventStores',
         summary: 'List event stores',
         tags,
         querystring: makeListEventStoresQuerySchema(deps.limits),
@@ -55,6 +57,7 @@ export function registerEventStoreRoutes(server: FastifyInstance, deps: HandlerD
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'getEventStore',
         summary: 'Describe an event store with statistics',
         tags,
         params: eventStoreParamsSchema,
@@ -69,6 +72,7 @@ export function registerEventStoreRoutes(server: FastifyInstance, deps: HandlerD
     {
       config: { scope: 'admin' },
       schema: {
+        operationId: 'deleteEventStore',
         summary: 'Delete an event store with all its streams and events',
         description: 'Requires confirm=true; without it answers 400 CONFIRMATION_REQUIRED.',
         tags,

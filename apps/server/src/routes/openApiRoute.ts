@@ -37,7 +37,9 @@ export function registerOpenApi(server: FastifyInstance): void {
 export function registerOpenApiRoute(server: FastifyInstance): void {
   server.withTypeProvider<ZodTypeProvider>().get(
     '/openapi.json',
-    { schema: { summary: 'This OpenAPI 3.1 document', tags: ['meta'], response: { 200: openApiDocumentSchema } } },
+    {
+      schema: { operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', tags: ['meta'], response: { 200: openApiDocumentSchema } },
+    },
     async () => server.swagger() as z.infer<typeof openApiDocumentSchema>,
   );
 }

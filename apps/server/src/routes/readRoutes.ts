@@ -26,6 +26,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'readStream',
         summary: 'Read a whole stream',
         description:
           'All events of a stream with its version; a missing stream is empty at version 0. A stream of more than ' +
@@ -43,6 +44,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'readStreamEvents',
         summary: "Read a stream's events in pages",
         description: 'fromPosition/toPosition are stream positions (0-based), inclusive; type may repeat.',
         tags: ['streams'],
@@ -59,6 +61,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'readStoreEvents',
         summary: "Read a store's events in global order",
         description:
           'fromPosition/toPosition are global positions, inclusive. A catch-up reader that asks for ' +
@@ -77,6 +80,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'listStreams',
         summary: 'List streams',
         description: 'streamIdPattern is a glob: "*" any run of characters, "?" one character (user-*).',
         tags: ['streams'],
@@ -93,6 +97,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
     {
       config: { scope: 'read' },
       schema: {
+        operationId: 'listStreamsOfType',
         summary: 'List streams of one type',
         tags: ['streams'],
         params: streamTypeParamsSchema,
