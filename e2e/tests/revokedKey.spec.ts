@@ -9,6 +9,9 @@ test('revoked key: sign-in prompt, the queue pauses, and resumes with a new key'
 
   // When the key is revoked (by an admin elsewhere) and the operator appends
   await revokeKey(server.url, server.adminKey, first.info.keyId);
+  // A refused read already asks for a new key
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(page.getByRole('region', { name: /Sign in again/ })).toBeVisible();
   await appendEvent(page, { type: 'TicketOpened', data: '{"title": "printer on fire"}' });
   await expectQueued(page);
 

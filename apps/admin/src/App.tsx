@@ -1,4 +1,4 @@
-import { useMemo, useSyncExternalStore } from 'react';
+import { Component, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { useOutbox, useSyncStatus } from '@eventlane/client/react';
 import { SignedInContext, useSessionStore, useSignedIn } from './appContext';
@@ -6,6 +6,7 @@ import { createQueryClient, queryPersister } from './queryClient';
 import { Link } from './components/Link';
 import { ReauthPanel } from './components/ReauthPanel';
 import { StatusBar } from './components/StatusBar';
+import { useKeyRefused } from './keyRefused';
 import { keyHint } from './session';
 import { useRoute, type Route } from './router';
 import { SignInScreen } from './screens/SignInScreen';
@@ -41,6 +42,18 @@ function Shell() {
   const status = useSyncStatus(client);
   const outbox = useOutbox(client);
   const open = outbox.filter((entry) => entry.state !== 'synced').length;
+  const keyRefused = useKeyRefused();
+
+  // After a navigation (not the first render), move focus to the new screen for keyboard and screen-reader users.
+  const firstRoute = useRef(true);
+  const routeKey = JSON.stringify(route);
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [routeKey]);
 
   async function signOut() {
     const unsent = outbox.filter((entry) => entry.state !== 'synced').length;
@@ -88,9 +101,11 @@ function Shell() {
           </button>
         </div>
       </header>
-      {status.paused === 'auth' ? <ReauthPanel /> : null}
+      {status.paused === 'auth' || keyRefused.refused ? <ReauthPanel onAccepted={keyRefused.clear} /> : null}
       <main id="main" tabIndex={-1}>
-        <Screen route={route} />
+        <ScreenBoundary key={routeKey}>
+          <Screen route={route} />
+        </ScreenBoundary>
       </main>
       <StatusBar />
     </div>
@@ -118,5 +133,27 @@ function Screen({ route }: { route: Route }) {
           </p>
         </section>
       );
+  }
+}
+
+/** A screen that fails to render says so, instead of blanking the app (the status bar and outbox stay usable). */
+class ScreenBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <section role="alert">
+        <h1>This screen failed</h1>
+        <p className="error">{this.state.error.message}</p>
+        <button type="button" onClick={() => window.location.reload()}>
+          Reload the app
+        </button>
+      </section>
+    );
   }
 }

@@ -1,11 +1,17 @@
-import { QueryClient } from '@tanstack/react-query';
+import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createSyncStoragePersister } from '@tanstack/query-sync-storage-persister';
 import { ApiError } from './api/adminApi';
+import { reportKeyRefused } from './keyRefused';
 import { QUERY_CACHE_KEY } from './session';
 
 /** Lists and statistics: shown from the persisted cache at once (also offline), refreshed when the server answers. */
 export function createQueryClient(): QueryClient {
   return new QueryClient({
+    queryCache: new QueryCache({
+      onError: (error) => {
+        if (error instanceof ApiError && error.kind === 'auth') reportKeyRefused();
+      },
+    }),
     defaultOptions: {
       queries: {
         networkMode: 'offlineFirst',

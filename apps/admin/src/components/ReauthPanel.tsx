@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useSessionStore } from '../appContext';
 
 /** Shown when the server refused the key (401/403): sync is paused until a valid key is given; the outbox is kept. */
-export function ReauthPanel() {
+export function ReauthPanel({ onAccepted }: { onAccepted?: () => void }) {
   const sessions = useSessionStore();
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -16,6 +16,7 @@ export function ReauthPanel() {
     try {
       await sessions.replaceKey(key);
       setKey('');
+      onAccepted?.();
     } catch (failure) {
       setError((failure as Error).message);
     } finally {

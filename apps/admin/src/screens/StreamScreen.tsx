@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { ReadError } from '@eventlane/client';
 import { useOutbox, useStream, useSyncStatus } from '@eventlane/client/react';
 import { useSignedIn } from '../appContext';
 import { AppendForm } from '../components/AppendForm';
@@ -8,6 +9,7 @@ import { Link } from '../components/Link';
 import { OutboxEntryCard } from '../components/OutboxEntryCard';
 import { formatAge, useNow } from '../format';
 import { useLiveTail } from '../liveTail';
+import { reportKeyRefused } from '../keyRefused';
 import { streamHead } from '../streamHead';
 
 export function StreamScreen({ store, streamId }: { store: string; streamId: string }) {
@@ -33,6 +35,10 @@ export function StreamScreen({ store, streamId }: { store: string; streamId: str
   }, [client, queryClient, store, streamId, syncedCount]);
 
   useLiveTail(tail, client, api, store, streamId, stream.currentStreamVersion);
+  const readRefused = stream.error instanceof ReadError && stream.error.kind === 'auth';
+  useEffect(() => {
+    if (readRefused) reportKeyRefused();
+  }, [readRefused]);
 
   const cacheState = stream.revalidating
     ? 'Loading from the server…'
