@@ -23,7 +23,8 @@ const MAX_ATTEMPTS = 100;
  * 4. Insert the commit with `_id` (org, store, G) and fromVersion V: one round trip. `_id` and the
  *    unique index (org, store, streamId, fromVersion) refuse it unless G and V are still the ends
  *    of the store chain and the stream chain. On a collision: catch up from G, go back to 2.
- * 5. Move the stream head document forward (one round trip; a fast path for listing only).
+ * 5. Move the stream head document forward (one round trip; a fast path for listing only),
+ *    outside the store's queue: the next append's insert overlaps it.
  *
  * Why the chains keep the invariants: a commit takes position G only when the commit ending at G-1
  * exists, so positions have no gap or overlap (1) and a catch-up reader that sees G has every
@@ -48,8 +49,10 @@ export async function appendToStream(
     schemaVersion: e.schemaVersion ?? null,
   }));
 
-  return ctx.queue.run(storeKey(scope), () =>
-    guard(async () => {
+  // The store's queue is held only until the commit is inserted: the next append of the store can
+  // take its turn on the chain while this one moves its stream head (its own document, `$max`).
+  const outcome = await ctx.queue.run(storeKey(scope), () =>
+    guard(async (): Promise<{ result: AppendResult; commit?: CommitDoc }> => {
       const state = await storeState(ctx, scope);
       await ensureStoreDoc(ctx, scope, state);
       let stale = false;
@@ -64,10 +67,10 @@ export async function appendToStream(
         if (givenIds.length > 0) {
           const stored = state.ids ? storedInState(state.ids, givenIds) : await storedInDatabase(ctx, scope, givenIds);
           const replayedVersion = judgeEventIds(stored, streamId, givenIds, events.length);
-          if (replayedVersion !== null) return { nextExpectedStreamVersion: replayedVersion, eventsWritten: 0 };
+          if (replayedVersion !== null) return { result: { nextExpectedStreamVersion: replayedVersion, eventsWritten: 0 } };
         }
         const version = await streamVersion(ctx, scope, state, streamId);
-        if (docs.length === 0) return { nextExpectedStreamVersion: version, eventsWritten: 0 };
+        if (docs.length === 0) return { result: { nextExpectedStreamVersion: version, eventsWritten: 0 } };
         if (!meets(expected, version)) {
           if (current) throw new VersionConflictError(expected as number | 'no_stream' | 'stream_exists', version);
           stale = true;
@@ -98,12 +101,14 @@ export async function appendToStream(
           continue;
         }
         applyCommit(state, commit, ctx.maxSnapshotEvents);
-        await moveStreamHead(ctx, commit);
-        return { nextExpectedStreamVersion: commit.toVersion + 1, eventsWritten: docs.length };
+        return { result: { nextExpectedStreamVersion: commit.toVersion + 1, eventsWritten: docs.length }, commit };
       }
       throw new UnavailableError('Too many concurrent appends to this store; retry later');
     }),
   );
+  // Still before the answer, so that a listing right after an acknowledged append sees its version.
+  if (outcome.commit) await moveStreamHead(ctx, outcome.commit);
+  return outcome.result;
 }
 
 function meets(expected: ExpectedStreamVersion, version: number): boolean {
