@@ -348,6 +348,21 @@ describe('CORS allowlist', () => {
 });
 
 describe('internal errors', () => {
+  it('a body-carrying method without Content-Type is a 400, not a 500 (found by schemathesis)', async () => {
+    const server = await startTestServer('sqlite');
+    try {
+      const { key } = await server.newOrg(['read']);
+      for (const path of ['/api/event-stores', '/api/event-stores/abc/streams']) {
+        const answer = await request(`${server.url}${path}`, { method: 'QUERY', key });
+        expect(answer.status, path).toBe(400);
+        expect(answer.body).toMatchObject({ error: 'Invalid request body' });
+        expectNoInternals(answer.text);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a forced internal error answers 500 with the request id and no stack or driver text', async () => {
     const { storage, cleanup } = await (await import('./harness')).openTestStorage('sqlite');
     const failing = new Proxy(storage, {

@@ -110,6 +110,10 @@ function fromFastifyError(error: FastifyError): HttpError | null {
       return parseIssue('invalid_content_type', 'Content-Type must be application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return parseIssue('invalid_content_length', 'Content-Length does not match the body');
+    // A body-carrying method (QUERY, found by schemathesis) without Content-Type: fastify throws this
+    // before routing to the not-found handler, which made it a 500.
+    case 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE':
+      return parseIssue('invalid_content_type', 'Content-Type is required for a request with this method');
     default:
       break;
   }
@@ -121,6 +125,11 @@ function fromFastifyError(error: FastifyError): HttpError | null {
       : parseIssue('invalid_json', 'Body is not valid JSON');
   }
   if (error.statusCode === 429) return null; // built by the rate limiter
+  // Any other client error fastify raises is still the client's: a 400 with fastify's own message
+  // (which names no internals), never a 500.
+  if (typeof error.code === 'string' && error.code.startsWith('FST_ERR_') && error.statusCode === 400) {
+    return parseIssue('invalid_request', error.message);
+  }
   return null;
 }
 
