@@ -40,6 +40,8 @@ export interface StormResult {
   eventsStored: number;
   readerSaw: number;
   violations: Violation[];
+  /** Answers that left an outcome unknown, by kind (`503 Service unavailable`, `network TypeError`). */
+  transient: Record<string, number>;
   durationMs: number;
 }
 
@@ -97,11 +99,17 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   };
 
   const operations: Operation[] = [];
+  /** Answers that left an outcome unknown (5xx, network errors), by kind. */
+  const transient: Record<string, number> = {};
   const known = new Map<string, number>();
   let nextOpId = 0;
   let kills = 0;
   const loadEnd = Date.now() + loadMs;
-  const giveUpAt = loadEnd + settleMs;
+  // Writers give up on an unknown outcome only once the server has been up for settleMs past the
+  // load window: a restart on a loaded machine can take longer than any fixed deadline.
+  let restarting = false;
+  let upSince = Date.now();
+  const mayRetry = () => restarting || Date.now() < Math.max(loadEnd, upSince) + settleMs;
   const t = () => Date.now() - started;
 
   const chooseExpectation = (streamId: string): Expectation => {
@@ -138,7 +146,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         ...(expected === 'omitted' ? {} : { options: { expectedStreamVersion: expected } }),
       });
       // Unknown outcomes (connection lost, 5xx, timeout) are retried with the same ids until definite.
-      while (op.outcome === 'unknown' && Date.now() < giveUpAt) {
+      while (op.outcome === 'unknown' && mayRetry()) {
         op.attempts++;
         try {
           const response = await fetch(base + streamId, {
@@ -161,9 +169,15 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
           } else if (response.status === 400) {
             op.outcome = 'rejected';
             log(`op ${op.id} rejected: ${JSON.stringify(answer)}`);
+          } else {
+            const label = `${response.status} ${String(answer.error ?? '')}`;
+            if (!transient[label]) log(`  first ${label} at t=${t()} ms: ${JSON.stringify(answer).slice(0, 200)}`);
+            transient[label] = (transient[label] ?? 0) + 1;
           }
-        } catch {
+        } catch (error) {
           // connection refused or reset while the server is down: outcome unknown
+          const label = `network ${(error as Error).name}`;
+          transient[label] = (transient[label] ?? 0) + 1;
         }
         op.completedAt = t();
         if (op.outcome === 'unknown') await sleep(between(random, 50, 250));
@@ -213,6 +227,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       await sleep(between(random, killMin, killMax));
       if (Date.now() >= loadEnd) return;
       kills++;
+      restarting = true;
       if (options.kill === 'server') {
         await killHard(server.child);
         log(`  kill ${kills}: server SIGKILL at t=${t()} ms`);
@@ -223,6 +238,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         await sleep(between(random, 100, 500));
         database = await startFerretDB(ferretdb!, databasePort, join(dir, 'ferretdb'));
       }
+      upSince = Date.now();
+      restarting = false;
     }
   };
 
@@ -265,6 +282,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       eventsStored: events.length,
       readerSaw: reader.length,
       violations,
+      transient,
       durationMs: Date.now() - started,
     };
   } finally {

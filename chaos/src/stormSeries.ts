@@ -41,6 +41,7 @@ export async function runSeries(options: SeriesOptions): Promise<SeriesTotals> {
         `rejected ${result.outcomes.rejected}, unknown ${result.outcomes.unknown}; ${result.replays} replays after lost answers), ` +
         `${result.kills} kills, ${result.eventsStored} events, ${result.violations.length} violations, ${(result.durationMs / 1000).toFixed(1)} s`,
     );
+    log(`  unknown-outcome answers: ${JSON.stringify(result.transient)}`);
     for (const violation of result.violations.slice(0, 20)) log(`  VIOLATION ${violation.kind}: ${violation.message}`);
   }
   const sum = (f: (r: StormResult) => number) => results.reduce((a, r) => a + f(r), 0);
