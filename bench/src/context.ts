@@ -56,7 +56,8 @@ export function createContext(options: { quick: boolean; profileDir: string | nu
   const dirs: string[] = [];
   let mongo: Promise<MongoTestServer> | null = null;
   const servers = new Map<SharedServerKind, Promise<SharedServer>>();
-  const profile = (name: string) => (options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  // One folder per server: node writes a profile per thread (tsx's loader has its own), named by pid and thread.
+  const profile = (name: string) => (options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, name)}`] : []);
   const context: BenchContext = {
     quick: options.quick,
     profileDir: options.profileDir,
