@@ -2,7 +2,7 @@ import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createSyncStoragePersister } from '@tanstack/query-sync-storage-persister';
 import { ApiError } from './api/adminApi';
 import { reportKeyRefused } from './keyRefused';
-import { QUERY_CACHE_KEY } from './session';
+import { QUERY_CACHE_KEY, loadSession } from './session';
 
 /** Lists and statistics: shown from the persisted cache at once (also offline), refreshed when the server answers. */
 export function createQueryClient(): QueryClient {
@@ -26,4 +26,16 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-export const queryPersister = createSyncStoragePersister({ storage: window.localStorage, key: QUERY_CACHE_KEY, throttleTime: 500 });
+/**
+ * Writes are throttled, so one may come after sign-out has cleared the cache; with no session it
+ * is dropped, so nothing of the signed-out operator is left in the browser.
+ */
+const sessionStorageGuard = {
+  getItem: (key: string) => window.localStorage.getItem(key),
+  setItem: (key: string, value: string) => {
+    if (loadSession()) window.localStorage.setItem(key, value);
+  },
+  removeItem: (key: string) => window.localStorage.removeItem(key),
+};
+
+export const queryPersister = createSyncStoragePersister({ storage: sessionStorageGuard, key: QUERY_CACHE_KEY, throttleTime: 500 });
