@@ -43,6 +43,10 @@ function Shell() {
   const outbox = useOutbox(client);
   const open = outbox.filter((entry) => entry.state !== 'synced').length;
   const keyRefused = useKeyRefused();
+  const organizationUnknown = session.organizationId === null;
+  useEffect(() => {
+    if (organizationUnknown && status.online) void sessions.refreshIdentity();
+  }, [organizationUnknown, status.online, sessions]);
 
   // After a navigation (not the first render), move focus to the new screen for keyboard and screen-reader users.
   const firstRoute = useRef(true);

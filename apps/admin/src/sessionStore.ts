@@ -69,6 +69,17 @@ export class SessionStore {
     await this.current.client.setApiKey(key);
   }
 
+  /** Learns the organization and scopes of a key that was accepted unchecked (signed in offline). */
+  async refreshIdentity(): Promise<void> {
+    const signedIn = this.current;
+    if (!signedIn || signedIn.session.organizationId !== null) return;
+    const probe = await describeKey(this.baseUrl, signedIn.session.apiKey).catch(() => null);
+    if (!probe?.verified || this.current !== signedIn || probe.organizationId === null) return;
+    const session: Session = { ...signedIn.session, organizationId: probe.organizationId, scopes: probe.scopes ?? signedIn.session.scopes };
+    saveSession(session);
+    this.set({ ...signedIn, session });
+  }
+
   /** Forgets the key and deletes the outbox and every cached read of this browser profile. */
   async signOut(): Promise<void> {
     clearSession();
