@@ -94,6 +94,15 @@ async function main(): Promise<void> {
     benchmarks: [],
     totalSeconds: 0,
   };
+  const stamp = started.toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
+  const write = () => {
+    report.totalSeconds = (Date.now() - t0) / 1000;
+    const markdown = renderMarkdown(report);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, `${stamp}.md`), markdown);
+    return markdown;
+  };
   try {
     for (const name of names) {
       console.log(`\n▶ ${name}`);
@@ -104,18 +113,14 @@ async function main(): Promise<void> {
       result.seconds = (Date.now() - t) / 1000;
       report.benchmarks.push(result);
       console.log(`  done in ${result.seconds.toFixed(1)} s`);
+      write(); // after each benchmark, so that a long run stopped early keeps what it measured
     }
     const mongo = names.some((n) => n !== 'memory' && n !== 'drain') ? await context.mongo() : null;
     if (mongo) report.versions['MongoDB-wire server'] = 'error' in mongo ? mongo.error : mongo.description;
   } finally {
     await context.close();
   }
-  report.totalSeconds = (Date.now() - t0) / 1000;
-  const markdown = renderMarkdown(report);
-  mkdirSync(outDir, { recursive: true });
-  const stamp = started.toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
-  writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(outDir, `${stamp}.md`), markdown);
+  const markdown = write();
   console.log(`\n${markdown}`);
   console.log(`Wrote ${join(outDir, `${stamp}.json`)} and .md`);
 }

@@ -10,9 +10,16 @@ import { BENCH_ORG, BENCH_STORE, appendPath, makeEvents, uniqueStreamId } from '
 
 const PAGE = 1000;
 
-async function seed(storage: Storage, streamId: string, total: number): Promise<void> {
-  for (let written = 0; written < total; written += PAGE)
-    await storage.append({ org: BENCH_ORG, store: BENCH_STORE }, streamId, makeEvents(Math.min(PAGE, total - written)), { expectedStreamVersion: written });
+/** Appends `total` events in batches of 1000, or as many as fit in `maxMs`; returns how many. */
+async function seed(storage: Storage, streamId: string, total: number, maxMs = Infinity): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let written = 0;
+  while (written < total && Date.now() < deadline) {
+    const count = Math.min(PAGE, total - written);
+    await storage.append({ org: BENCH_ORG, store: BENCH_STORE }, streamId, makeEvents(count), { expectedStreamVersion: written });
+    written += count;
+  }
+  return written;
 }
 
 /** Reads the stream through the REST pages; null when the server has no such route (404). */
@@ -98,7 +105,8 @@ export async function reads(context: BenchContext): Promise<BenchmarkResult> {
       const server = await context.server('mongodb');
       const streamId = uniqueStreamId('long');
       const storage = await getMongoStorage({ uri: server.mongoUri!, dbName: server.dbName! });
-      await seed(storage, streamId, mongoTotal);
+      const seeded = await seed(storage, streamId, mongoTotal, maxMs);
+      if (seeded < mongoTotal) notes.push(`mongodb: seeding stopped after ${maxMs / 1000} s at ${seeded.toLocaleString('en-US')} events`);
       await storage.close();
       const rest = await readRest(server.url, server.key, streamId, maxMs);
       const client = await new MongoClient(server.mongoUri!).connect();
