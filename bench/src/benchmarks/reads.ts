@@ -6,17 +6,20 @@ import { DEFAULT_SQLITE_FILE_NAME, getSQLiteStorage } from '@eventlane/store/sql
 import { type BenchContext, type BenchmarkResult, type Cell, type Ratio } from '../context';
 import { loadMongoStorage } from '../optional';
 import { elapsedMs, round } from '../stats';
-import { BENCH_ORG, BENCH_STORE, appendPath, makeEvents, uniqueStreamId } from '../workload';
+import { BENCH_ORG, appendPath, makeEvents, uniqueStreamId } from '../workload';
 
 const PAGE = 1000;
 
 /** Appends `total` events in batches of 1000, or as many as fit in `maxMs`; returns how many. */
+// A store of its own: the HTTP benchmark leaves tens of thousands of streams in `bench`.
+const READS_STORE = 'bench-reads';
+
 async function seed(storage: Storage, streamId: string, total: number, maxMs = Infinity): Promise<number> {
   const deadline = Date.now() + maxMs;
   let written = 0;
   while (written < total && Date.now() < deadline) {
     const count = Math.min(PAGE, total - written);
-    await storage.append({ org: BENCH_ORG, store: BENCH_STORE }, streamId, makeEvents(count), { expectedStreamVersion: written });
+    await storage.append({ org: BENCH_ORG, store: READS_STORE }, streamId, makeEvents(count), { expectedStreamVersion: written });
     written += count;
   }
   return written;
@@ -29,7 +32,7 @@ async function readRest(url: string, key: string, streamId: string, maxMs: numbe
   let from = 0;
   let events = 0;
   while (Date.now() < deadline) {
-    const response = await fetch(`${url}${appendPath(streamId)}/events?fromPosition=${from}&limit=${PAGE}&sortDirection=asc`, { headers: { 'x-api-key': key } });
+    const response = await fetch(`${url}${appendPath(streamId, READS_STORE)}/events?fromPosition=${from}&limit=${PAGE}&sortDirection=asc`, { headers: { 'x-api-key': key } });
     if (response.status !== 200) return { status: response.status };
     const page = (await response.json()) as { events: Array<{ streamPosition: number; data: unknown }>; pagination?: { hasMore?: boolean } };
     events += page.events.length;
@@ -83,7 +86,7 @@ export async function reads(context: BenchContext): Promise<BenchmarkResult> {
     const start = process.hrtime.bigint();
     let events = 0;
     for (let from = 0; ; ) {
-      const batch = page.all(BENCH_ORG, BENCH_STORE, streamId, from, PAGE) as Array<{ streamPosition: number; data: string; metadata: string | null }>;
+      const batch = page.all(BENCH_ORG, READS_STORE, streamId, from, PAGE) as Array<{ streamPosition: number; data: string; metadata: string | null }>;
       for (const row of batch) {
         JSON.parse(row.data);
         if (row.metadata) JSON.parse(row.metadata);
@@ -118,7 +121,7 @@ export async function reads(context: BenchContext): Promise<BenchmarkResult> {
         // Commit documents in stream order; each holds up to 1000 events here (one per seeding append).
         for (let from = 0; Date.now() < deadline; ) {
           const [commit] = (await commits
-            .find({ org: BENCH_ORG, store: BENCH_STORE, streamId, fromVersion: { $gte: from } })
+            .find({ org: BENCH_ORG, store: READS_STORE, streamId, fromVersion: { $gte: from } })
             .sort({ fromVersion: 1 })
             .limit(1)
             .toArray()) as unknown as Array<{ toVersion: number; events: Array<{ data: string; metadata: string | null }> }>;
