@@ -25,6 +25,9 @@ export interface MongoStorageOptions {
   maxSnapshotEvents?: number;
 }
 
+/** How long an operation waits for an unreachable server before it fails as UnavailableError. */
+const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 750;
+
 /**
  * Storage on MongoDB (or a MongoDB-wire server such as FerretDB v1) with the official driver and
  * no multi-document transactions. Connects and creates the indexes before it resolves.
@@ -37,8 +40,10 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
   const owned = !options.client;
   let client: MongoClient;
   try {
-    // A short server selection timeout turns an unreachable database into a quick 503, not a 30 s hang.
-    client = options.client ?? new MongoClient(options.uri, { serverSelectionTimeoutMS: 2_000 });
+    // A short server selection timeout turns an unreachable database into a 503 within a second
+    // (issue 6), not a 30 s hang. A `serverSelectionTimeoutMS` in the URI still wins.
+    const timeoutInUri = /[?&]serverSelectionTimeoutMS=/i.test(options.uri);
+    client = options.client ?? new MongoClient(options.uri, timeoutInUri ? {} : { serverSelectionTimeoutMS: DEFAULT_SERVER_SELECTION_TIMEOUT_MS });
   } catch (error) {
     // A malformed URI: still no driver error above the adapter.
     throw new UnavailableError('MongoDB URI is not valid', { cause: error });
