@@ -21,6 +21,12 @@ function isUnreachable(error: MongoError): boolean {
   );
 }
 
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isSocketError(error: unknown): boolean {
+  return error instanceof Error && SOCKET_ERROR_CODES.has(String((error as NodeJS.ErrnoException).code));
+}
+
 /**
  * Translates whatever a driver call threw into the store's closed error set, so nothing above the
  * adapter ever sees a driver error or its text. Errors that are already StoreErrors pass through;
@@ -28,6 +34,9 @@ function isUnreachable(error: MongoError): boolean {
  */
 export function toStoreError(error: unknown): unknown {
   if (error instanceof StoreError) return error;
+  // The driver (6.22) lets a raw socket error escape when it writes to a connection the server has
+  // just closed (EPIPE "This socket has been ended by the other party"; seen in `pnpm outage`).
+  if (isSocketError(error)) return new UnavailableError('MongoDB is unreachable', { cause: error });
   if (error instanceof MongoError) {
     if (isUnreachable(error)) return new UnavailableError('MongoDB is unreachable', { cause: error });
     const code = error instanceof MongoServerError ? ` (server code ${String(error.code)})` : '';
