@@ -33,7 +33,10 @@ const jsonObjectSchema = (what: string, maxDepth: number) =>
     )
     .refine((value) => jsonDepth(value, maxDepth) <= maxDepth, {
       message: `${what} is nested deeper than ${maxDepth} levels`,
-    });
+    })
+    // z.custom has no JSON Schema of its own; without this the OpenAPI document would admit any
+    // value (schemathesis sent `data: null` as "valid" and got the 400).
+    .meta({ type: 'object', additionalProperties: true });
 
 export function makeEventInputSchema(limits: Pick<Limits, 'maxJsonDepth'> = DEFAULT_LIMITS) {
   return z.strictObject({

@@ -115,7 +115,11 @@ export function makeListStreamsOfTypeQuerySchema(limits: PageLimits = DEFAULT_LI
 }
 
 /** `DELETE /api/event-stores/{name}?confirm=true`; anything but `true` answers CONFIRMATION_REQUIRED. */
-export const deleteEventStoreQuerySchema = z.strictObject({ confirm: z.string().max(16).optional() });
+export const deleteEventStoreQuerySchema = z.strictObject({
+  // Validated as any string so that a wrong value gets the spec's CONFIRMATION_REQUIRED body, not a
+  // zod issue list; documented as the one value that confirms.
+  confirm: z.string().max(16).meta({ enum: ['true'] }).optional(),
+});
 
 export const createEventStoreRequestSchema = z.strictObject({
   name: eventStoreNameSchema,
