@@ -43,6 +43,14 @@ if [ "${1:-}" = "--test" ]; then
   fi
   # Builds FerretDB into the cache once (about 2 minutes) unless MONGODB_URI or a mongod is there.
   pnpm exec tsx packages/store/src/testing/prepareMongoTestServer.ts
+  # schemathesis (PyPI) fuzzes the API from /openapi.json; a virtualenv of its own in the cache.
+  venv="$cache/schemathesis-venv"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    echo "setup: installing schemathesis into $venv"
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     echo "setup: installing Debian's chromium for the browser tests"
     apt_install chromium
