@@ -1,28 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { ferretdbBinaryPath, freePort } from '@eventlane/store/testing/mongoTestServer';
 
 // Node itself runs the server with tsx as a loader: no tsx CLI in between, so SIGKILL hits the server process.
 const TSX_LOADER = import.meta.resolve('tsx');
 /** The server is run as a process, exactly as `pnpm start` runs it; nothing of it is imported. */
 const SERVER_ROOT = fileURLToPath(new URL('../../apps/server/', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A child process that is SIGKILLed when this process exits, whatever happens. */
 function track(child: ChildProcess): ChildProcess {
@@ -87,8 +74,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 60_000): Pr
 }
 
 export function ferretdbBinary(): string | null {
-  const cache = process.env.EVENTLANE_CACHE_DIR || join(homedir(), '.cache', 'eventlane');
-  const binary = join(cache, 'ferretdb-v1.24.2', 'ferretdb');
+  const binary = ferretdbBinaryPath();
   return existsSync(binary) ? binary : null;
 }
 

@@ -36,7 +36,8 @@ export function eventlaneCacheDir(): string {
   return process.env.EVENTLANE_CACHE_DIR || join(homedir(), '.cache', 'eventlane');
 }
 
-function ferretdbBinaryPath(): string {
+/** Where the FerretDB build is cached (it may not exist yet: see `ensureFerretDB`). */
+export function ferretdbBinaryPath(): string {
   return join(eventlaneCacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
 }
 
@@ -99,7 +100,8 @@ export async function startMongoTestServer(): Promise<MongoTestServer> {
   return startFerretDB(await ensureFerretDB());
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
