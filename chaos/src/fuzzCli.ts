@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer, issueApiKey } from '@eventlane/server';
 import { getSQLiteStorage } from '@eventlane/store/sqlite';
+import { eventlaneCacheDir } from '@eventlane/store/testing/mongoTestServer';
 
 /**
  * `pnpm fuzz [--max-examples 50] [-- extra schemathesis args]`: schemathesis (PyPI) generates
@@ -29,8 +30,7 @@ await storage.append({ org: 'fuzz', store: 'orders' }, 'order-1', [{ type: 'orde
 
 /** scripts/setup.sh --test installs schemathesis into a virtualenv in the cache folder; else PATH. */
 function schemathesisBinary(): string {
-  const cache = process.env.EVENTLANE_CACHE_DIR || join(homedir(), '.cache', 'eventlane');
-  const venv = join(cache, 'schemathesis-venv', 'bin', 'schemathesis');
+  const venv = join(eventlaneCacheDir(), 'schemathesis-venv', 'bin', 'schemathesis');
   return existsSync(venv) ? venv : 'schemathesis';
 }
 
@@ -59,6 +59,10 @@ const args = [
   'unsupported_method,use_after_free',
   // The stateful phase chains generated appends whose bodies break rules JSON Schema cannot state
   // (see fuzz/schemathesis.toml), and re-creates deleted stores by appending (SPEC): only false alarms.
+  // No example database: a run is what its seed makes it, in CI and after earlier long runs alike
+  // (otherwise the short run in `npm test` replays whatever an earlier long run found here).
+  '--generation-database',
+  'none',
   '--phases',
   'examples,coverage,fuzzing',
   ...positionals,
