@@ -49,15 +49,7 @@ export async function readStreamEvents(
   checkPageSize(limits, input);
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);
-  const page = await storage.readStream(scope, input.streamId, {
-    types: typeList(input.type),
-    fromPosition: input.fromPosition,
-    toPosition: input.toPosition,
-    limit: input.limit,
-    offset: input.offset,
-    sortDirection: input.sortDirection,
-    includeCount: input.includeCount,
-  });
+  const page = await storage.readStream(scope, input.streamId, pageOptions(input));
   return { events: page.events, pagination: pagination(input, page) };
 }
 
@@ -70,8 +62,13 @@ export async function readStoreEvents(
   checkPageSize(limits, input);
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);
-  const page = await storage.readStore(scope, {
-    streamId: input.streamId,
+  const page = await storage.readStore(scope, { streamId: input.streamId, ...pageOptions(input) });
+  return { events: page.events, pagination: pagination(input, page) };
+}
+
+/** The page, range and type filter of a read, as the storage port takes them. */
+function pageOptions(input: EventReadInput) {
+  return {
     types: typeList(input.type),
     fromPosition: input.fromPosition,
     toPosition: input.toPosition,
@@ -79,8 +76,7 @@ export async function readStoreEvents(
     offset: input.offset,
     sortDirection: input.sortDirection,
     includeCount: input.includeCount,
-  });
-  return { events: page.events, pagination: pagination(input, page) };
+  };
 }
 
 export function pagination(

@@ -124,7 +124,6 @@ function fromFastifyError(error: FastifyError): HttpError | null {
       ? parseIssue('forbidden_key', 'Body contains a forbidden key ("__proto__" or "constructor.prototype")')
       : parseIssue('invalid_json', 'Body is not valid JSON');
   }
-  if (error.statusCode === 429) return null; // built by the rate limiter
   // Any other client error fastify raises is still the client's: a 400 with fastify's own message
   // (which names no internals), never a 500.
   if (typeof error.code === 'string' && error.code.startsWith('FST_ERR_') && error.statusCode === 400) {
