@@ -11,4 +11,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Plain Node scripts (no TypeScript, run with `node`).
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
 );

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser';
 
@@ -15,7 +16,12 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   retries: process.env.CI === 'true' ? 1 : 0,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: './test-results/report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: './test-results/report' }],
+    // Read by scripts/testSummary.mjs, the closing line of `npm test`.
+    ['json', { outputFile: fileURLToPath(new URL('../test-results/playwright.json', import.meta.url)) }],
+  ],
   use: {
     viewport: { width: 1280, height: 800 },
     actionTimeout: 15_000,

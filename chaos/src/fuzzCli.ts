@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer, issueApiKey } from '@eventlane/server';
@@ -9,13 +10,19 @@ import { getSQLiteStorage } from '@eventlane/store/sqlite';
 import { eventlaneCacheDir } from '@eventlane/store/testing/mongoTestServer';
 
 /**
- * `pnpm fuzz [--max-examples 50] [-- extra schemathesis args]`: schemathesis (PyPI) generates
+ * `pnpm fuzz [--max-examples 50] [--summary-file F] [-- extra schemathesis args]`: schemathesis (PyPI) generates
  * requests from /openapi.json against a server on 127.0.0.1 with an admin key, checking every
  * response against the document (`--checks all`), no 5xx, and (hooks.py) no stack trace or driver
- * text in any body. Needs `pip install schemathesis`.
+ * text in any body. Needs `pip install schemathesis`. With --summary-file, writes the counts of
+ * its closing summary as JSON `{ generated, passed, failed, skipped, exitCode }` (read by
+ * scripts/testSummary.mjs).
  */
 const { values, positionals } = parseArgs({
-  options: { 'max-examples': { type: 'string', default: '50' }, seed: { type: 'string', default: '1' } },
+  options: {
+    'max-examples': { type: 'string', default: '50' },
+    seed: { type: 'string', default: '1' },
+    'summary-file': { type: 'string' },
+  },
   allowPositionals: true,
 });
 
@@ -67,11 +74,33 @@ const args = [
   'examples,coverage,fuzzing',
   ...positionals,
 ];
+const counts = { generated: 0, passed: 0, failed: 0, skipped: 0 };
 const code = await new Promise<number>((resolve, reject) => {
-  const child = spawn(schemathesisBinary(), args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks' , PYTHONPATH: join(hooks, '..') } });
+  const child = spawn(schemathesisBinary(), args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks', PYTHONPATH: join(hooks, '..') },
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    // The summary's "Test cases:" line, e.g. "919 generated, 919 passed, 30 skipped".
+    const summary = /^\s*(\d+) generated, (.*)$/.exec(line);
+    if (summary) {
+      counts.generated = Number(summary[1]);
+      for (const [, n, word] of summary[2].matchAll(/(\d+) (passed|failed|skipped)/g)) counts[word as 'passed'] += Number(n);
+    }
+    // schemathesis closes with pytest's banner ("=== 1 warning in 11.92s ==="), which log readers
+    // take for a pytest run of zero tests; the same words without the rule of "=" signs.
+    console.log(line.replace(/^=+ (.*) =+$/, '-- $1 --'));
+  });
   child.on('error', reject);
   child.on('close', (c) => resolve(c ?? 1));
 });
+if (values['summary-file']) {
+  // A failing run reports at least one failure even when its summary line could not be read.
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  const file = resolvePath(values['summary-file']);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...counts, exitCode: code }));
+}
 await app.stop();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);
