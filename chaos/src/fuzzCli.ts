@@ -82,10 +82,10 @@ const code = await new Promise<number>((resolve, reject) => {
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
     // The summary's "Test cases:" line, e.g. "919 generated, 919 passed, 30 skipped".
-    const summary = /^\s*(\d+) generated, (.*)$/.exec(line);
-    if (summary) {
-      counts.generated = Number(summary[1]);
-      for (const [, n, word] of summary[2].matchAll(/(\d+) (passed|failed|skipped)/g)) counts[word as 'passed'] += Number(n);
+    const [, generated, rest] = /^\s*(\d+) generated, (.*)$/.exec(line) ?? [];
+    if (generated !== undefined && rest !== undefined) {
+      counts.generated = Number(generated);
+      for (const [, n, word] of rest.matchAll(/(\d+) (passed|failed|skipped)/g)) counts[word as 'passed'] += Number(n);
     }
     // schemathesis closes with pytest's banner ("=== 1 warning in 11.92s ==="), which log readers
     // take for a pytest run of zero tests; the same words without the rule of "=" signs.
