@@ -238,6 +238,11 @@ for (const backend of BACKENDS) {
         ['fractional limit', '/shop/streams/user-1/events?limit=1.5', [['query', 'limit']]],
         ['negative offset', '/shop/streams?offset=-1', [['query', 'offset']]],
         ['negative fromPosition', '/shop/events?fromPosition=-1', [['query', 'fromPosition']]],
+        // z.coerce alone read these as 0, 1000 and 1 (found by schemathesis).
+        ['empty offset', '/shop/events?offset=', [['query', 'offset']]],
+        ['empty toPosition', '/shop/streams/user-1/events?toPosition=', [['query', 'toPosition']]],
+        ['exponent limit', '/shop/streams?limit=1e3', [['query', 'limit']]],
+        ['padded fromPosition', '/shop/events?fromPosition=%201', [['query', 'fromPosition']]],
         ['sortDirection other than asc/desc', '/shop/events?sortDirection=up', [['query', 'sortDirection']]],
         ['sortDirection on streams', '/shop/streams?sortDirection=ASC', [['query', 'sortDirection']]],
         ['unknown sortBy', '/shop/streams?sortBy=version', [['query', 'sortBy']]],

@@ -28,8 +28,23 @@ export const booleanParamSchema = z
   .union([z.boolean(), z.enum(['true', 'false'])])
   .transform((value) => value === true || value === 'true');
 
+/**
+ * An integer from a query string (`"12"`) or JSON (`12`). A string must be digits (with an optional
+ * minus, so that a negative gets its own message): `z.coerce` alone would read `""` and `" "` as 0,
+ * `"1e3"` as 1000 and `"0x10"` as 16, where the document says integer.
+ */
+export function integerParam<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value === 'string' && !/^-?\d+$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a whole number (digits only)', input: value });
+      return z.NEVER;
+    }
+    return value;
+  }, schema);
+}
+
 /** A non-negative integer from a query string (`"12"`) or JSON (`12`). */
-export const positionSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const positionSchema = integerParam(z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
 
 /** `type` may repeat in a query string (`?type=a&type=b`), so it is one string or several. */
 export const eventTypeFilterSchema = z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).max(100)]);
@@ -55,13 +70,17 @@ export const streamIdPatternSchema = z
 
 export function makePageQueryShape(limits: Pick<Limits, 'maxPageSize' | 'defaultPageSize'> = DEFAULT_LIMITS) {
   return {
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1, 'limit must be at least 1')
-      .max(limits.maxPageSize, `limit must be at most ${limits.maxPageSize}`)
-      .default(limits.defaultPageSize),
-    offset: z.coerce.number().int().min(0, 'offset must not be negative').max(Number.MAX_SAFE_INTEGER).default(0),
+    limit: integerParam(
+      z.coerce
+        .number()
+        .int()
+        .min(1, 'limit must be at least 1')
+        .max(limits.maxPageSize, `limit must be at most ${limits.maxPageSize}`)
+        .default(limits.defaultPageSize),
+    ),
+    offset: integerParam(
+      z.coerce.number().int().min(0, 'offset must not be negative').max(Number.MAX_SAFE_INTEGER).default(0),
+    ),
   };
 }
 
