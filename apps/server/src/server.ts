@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import { registerAdminApp } from './http/adminApp';
 import { registerAuth } from './http/auth';
+import { clientErrorHandler } from './http/clientErrors';
 import { createMetrics, registerMetrics } from './http/metrics';
 import { registerRouteCatalog } from './http/routeCatalog';
 import { registerSecurity, type SecurityOptions } from './http/security';
@@ -59,6 +60,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    clientErrorHandler,
     routerOptions: { maxParamLength: 2048 },
   });
   server.setValidatorCompiler(zodValidatorCompiler);

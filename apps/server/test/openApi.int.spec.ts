@@ -83,7 +83,22 @@ for (const backend of BACKENDS) {
 
     it('documents the append route with every response of the spec', () => {
       const append = document.paths['/api/event-stores/{eventStoreName}/streams/{streamId}']!.post!;
-      expect(Object.keys(append.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '429', '500', '503']);
+      expect(Object.keys(append.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '429', '431', '500', '503']);
+    });
+
+    it('answers headers over 16 KiB with the documented 431 on every operation, and stays up', async () => {
+      for (const [path, operations] of Object.entries(document.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          expect(operation.responses['431'], `${method} ${path} documents 431`).toBeDefined();
+        }
+      }
+      const stores = '/api/event-stores';
+      const response = await fetch(`${url}${stores}`, { headers: { 'x-api-key': key, 'x-padding': 'a'.repeat(20 * 1024) } });
+      expect(response.status).toBe(431);
+      const body = (await response.json()) as unknown;
+      expectDocumented('GET', stores, { status: 431, body });
+      expect(JSON.stringify(body)).not.toMatch(/statusCode|HPE_/);
+      expect((await request(`${url}${stores}`, { key })).status).toBe(200);
     });
 
     it('matches real answers of every route, successes and errors', async () => {

@@ -45,6 +45,15 @@ export const payloadTooLargeErrorSchema = z.object({
   message: z.string(),
 });
 
+/**
+ * 431: the request's headers are larger than Node's limit (16 KiB). Answered by the HTTP layer
+ * before any route runs, so any operation may give it.
+ */
+export const headersTooLargeErrorSchema = z.object({
+  error: z.literal('Request header fields too large'),
+  message: z.string(),
+});
+
 export const tooManyRequestsErrorSchema = z.object({
   error: z.literal('Too many requests'),
   message: z.string(),

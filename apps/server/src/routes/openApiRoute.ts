@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { headersTooLargeErrorSchema } from '@eventlane/contracts';
 
 /**
  * Collects every route's zod schemas (the ones that validate and serialise it) into an
@@ -29,8 +30,21 @@ export function registerOpenApi(server: FastifyInstance): void {
     transform: (document) =>
       // tRPC has its own typed contract (AppRouter); its catch-all HTTP routes are not REST routes.
       document.url.startsWith('/trpc') ? { schema: { hide: true }, url: document.url } : jsonSchemaTransform(document),
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withHeadersTooLarge(jsonSchemaTransformObject(input)),
   });
+}
+
+/** Node's HTTP parser answers 431 before any route runs (http/clientErrors.ts), so every operation may. */
+function withHeadersTooLarge<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }).paths ?? {};
+  const { $schema: _, ...schema } = z.toJSONSchema(headersTooLargeErrorSchema, { target: 'draft-2020-12' });
+  const answer = { description: 'The request headers are larger than 16 KiB', content: { 'application/json': { schema } } };
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      if (operation.responses) operation.responses['431'] ??= answer;
+    }
+  }
+  return document;
 }
 
 /** `GET /openapi.json` (no key needed). */
