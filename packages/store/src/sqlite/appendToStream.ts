@@ -55,16 +55,58 @@ function replayOf(streamId: string, ids: string[], stored: Map<string, StoredId>
 }
 
 /** Most appends committed together; the rest wait for the next group. */
-const MAX_GROUP_COMMIT = 256;
+export const MAX_GROUP_COMMIT = 256;
+
+/**
+ * An event as the writer stores it: `data` and `metadata` already JSON text. Encoding happens
+ * where the append is called (so a value JSON cannot hold fails there, and so that only strings
+ * cross to the writer thread, where a structured clone would lose `toJSON` and prototypes).
+ */
+export interface EncodedEvent {
+  type: string;
+  data: string;
+  metadata: string | null;
+  schemaVersion: string | null;
+  eventId: string | undefined;
+}
+
+/** One append as the writer receives it (plain data: it may cross a thread boundary). */
+export interface AppendRequest {
+  scope: Scope;
+  streamId: string;
+  events: EncodedEvent[];
+  options: AppendOptions;
+}
+
+/** @throws TypeError as JSON.stringify does (a BigInt, a cycle) */
+export function encodeEvents(events: NewEvent[]): EncodedEvent[] {
+  return events.map((e) => ({
+    type: e.type,
+    data: JSON.stringify(e.data),
+    metadata: e.metadata == null ? null : JSON.stringify(e.metadata),
+    schemaVersion: e.schemaVersion ?? null,
+    eventId: e.eventId,
+  }));
+}
+
+export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+/**
+ * Commits a group of appends in one transaction, synchronously: used by the writer thread and
+ * by the in-thread writer. Returns one outcome per request, errors already in the store's terms
+ * (see toStoreError); an error that fails the whole group (BEGIN or COMMIT failed, SQLite rolled
+ * back) comes back as the same outcome for every request: none of them was written.
+ */
+export type CommitGroup = (batch: AppendRequest[]) => Outcome[];
 
 /**
  * One append = one BEGIN IMMEDIATE transaction (shared with the appends queued with it: see the
  * group commit below): the write lock is taken before the first read,
  * so the id lookup, the version check and the writes see no other writer in between (invariant
  * 4), and the whole batch commits or none of it does (invariant 2). With synchronous=FULL the
- * commit is on disk before the promise resolves (invariant 3).
+ * commit is on disk before the outcomes are returned (invariant 3).
  */
-export function appendToStream(connection: Connection): AppendToStream {
+export function groupCommitter(connection: Connection): CommitGroup {
   const { db } = connection;
   const findIds = db.prepare(
     `SELECT event_id AS eventId, stream_id AS streamId, stream_position AS streamPosition
@@ -87,7 +129,7 @@ export function appendToStream(connection: Connection): AppendToStream {
      ON CONFLICT (org, store) DO UPDATE SET next_global_position = excluded.next_global_position`,
   );
 
-  const append = db.transaction((scope: Scope, streamId: string, events: NewEvent[], options: AppendOptions): AppendResult => {
+  const append = db.transaction(({ scope, streamId, events, options }: AppendRequest): AppendResult => {
     const { org, store } = scope;
     const ids = events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId]));
     if (ids.length > 0) {
@@ -106,8 +148,7 @@ export function appendToStream(connection: Connection): AppendToStream {
     events.forEach((e, i) => {
       insertEvent.run(
         org, store, next + i, streamId, streamType, version + i, e.eventId ?? randomUUID(), e.type,
-        JSON.stringify(e.data), e.metadata == null ? null : JSON.stringify(e.metadata), e.schemaVersion ?? null,
-        transactionId, now,
+        e.data, e.metadata, e.schemaVersion, transactionId, now,
       );
     });
     const last = next + events.length - 1;
@@ -121,7 +162,7 @@ export function appendToStream(connection: Connection): AppendToStream {
    * through this adapter; should one fire anyway (a foreign writer, a bug), it is still answered in
    * the port's terms, from a fresh look at what is stored.
    */
-  const explainUniqueViolation = (error: unknown, scope: Scope, streamId: string, events: NewEvent[], options: AppendOptions) => {
+  const explainUniqueViolation = (error: unknown, { scope, streamId, events, options }: AppendRequest) => {
     if (!isUniqueViolation(error)) return error;
     if (error.message.includes('events.event_id')) {
       const ids = events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId]));
@@ -134,61 +175,78 @@ export function appendToStream(connection: Connection): AppendToStream {
     return new UnavailableError('Another writer changed the stream meanwhile; retry', { cause: error });
   };
 
-  type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
-  interface Queued {
-    args: [Scope, string, NewEvent[], AppendOptions];
-    settle(outcome: Outcome): void;
-  }
-  let queue: Queued[] = [];
-  let scheduled = false;
-
   /**
-   * Group commit: the appends that arrive while the event loop is busy (above all during the
-   * previous commit's fsync) share one BEGIN IMMEDIATE transaction and so one fsync. Each append
-   * runs in its own savepoint (better-sqlite3 nests transaction functions as savepoints) and sees
-   * the ones before it, so its checks are exactly those of an append alone (invariant 4), and a
-   * conflict rolls back only its own writes (invariant 2). No promise settles before COMMIT has
-   * returned: with synchronous=FULL every acknowledged append is on disk (invariant 3).
+   * Group commit: the appends queued together share one BEGIN IMMEDIATE transaction and so one
+   * fsync. Each append runs in its own savepoint (better-sqlite3 nests transaction functions as
+   * savepoints) and sees the ones before it, so its checks are exactly those of an append alone
+   * (invariant 4), and a conflict rolls back only its own writes (invariant 2). The outcomes are
+   * returned only after COMMIT has returned: with synchronous=FULL every acknowledged append is on
+   * disk (invariant 3).
    */
-  const group = db.transaction((batch: Queued[]): Outcome[] =>
-    batch.map(({ args }): Outcome => {
+  const group = db.transaction((batch: AppendRequest[]): Outcome[] =>
+    batch.map((request): Outcome => {
       try {
-        return { ok: true, result: append(...args) };
+        return { ok: true, result: append(request) };
       } catch (error) {
         // SQLite itself rolled the whole transaction back (I/O error, full disk): nothing of the group stays.
         if (!db.inTransaction) throw error;
-        return { ok: false, error: explainUniqueViolation(error, ...args) };
+        return { ok: false, error: toStoreError(explainUniqueViolation(error, request)) };
       }
     }),
   );
 
+  return (batch) => {
+    try {
+      return group.immediate(batch);
+    } catch (error) {
+      // BEGIN or COMMIT failed, or the group was rolled back: none of these appends was written.
+      const mapped = toStoreError(error);
+      return batch.map(() => ({ ok: false, error: mapped }));
+    }
+  };
+}
+
+/**
+ * Queues requests and commits them in groups: the requests that arrive while the event loop is
+ * busy (above all during the previous commit's fsync, which is synchronous) share one group. Runs
+ * on whichever thread owns the connection; `deliver` gets each group's outcomes after its COMMIT.
+ */
+export function groupCommitQueue<T>(
+  commit: CommitGroup,
+  deliver: (items: T[], outcomes: Outcome[]) => void,
+): { enqueue(request: AppendRequest, item: T): void; size(): number } {
+  let queue: Array<{ request: AppendRequest; item: T }> = [];
+  let scheduled = false;
   const flush = () => {
     scheduled = false;
     const batch = queue.slice(0, MAX_GROUP_COMMIT);
     queue = queue.slice(batch.length);
     if (queue.length > 0) schedule();
-    let outcomes: Outcome[];
-    try {
-      outcomes = group.immediate(batch);
-    } catch (error) {
-      // BEGIN or COMMIT failed, or the group was rolled back: none of these appends was written.
-      for (const queued of batch) queued.settle({ ok: false, error });
-      return;
-    }
-    batch.forEach((queued, i) => queued.settle(outcomes[i]!));
+    const outcomes = commit(batch.map((queued) => queued.request));
+    deliver(batch.map((queued) => queued.item), outcomes);
   };
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
     setImmediate(flush);
   };
+  return {
+    enqueue(request, item) {
+      queue.push({ request, item });
+      schedule();
+    },
+    size: () => queue.length,
+  };
+}
 
+/** The append running on the calling thread: group commit with the commit's fsync on this event loop. */
+export function appendToStream(connection: Connection): AppendToStream {
+  const queue = groupCommitQueue<(outcome: Outcome) => void>(groupCommitter(connection), (settlers, outcomes) =>
+    settlers.forEach((settle, i) => settle(outcomes[i]!)),
+  );
   return (scope, streamId, events, options = {}) =>
     new Promise<AppendResult>((resolve, reject) => {
-      queue.push({
-        args: [scope, streamId, events, options],
-        settle: (outcome) => (outcome.ok ? resolve(outcome.result) : reject(toStoreError(outcome.error))),
-      });
-      schedule();
+      const request = { scope, streamId, events: encodeEvents(events), options };
+      queue.enqueue(request, (outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error)));
     });
 }

@@ -7,9 +7,11 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../eventStore';
-import { UnavailableError } from '../errors';
+import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
 import { testEventStore } from '../testing/eventStoreConformance';
 import { getSQLiteStorage, DEFAULT_SQLITE_FILE_NAME } from './index';
+import { writerOf } from './sqliteStorage';
+import type { ThreadWriter } from './writerThread';
 
 const dirs: string[] = [];
 function freshDataDir(): string {
@@ -22,6 +24,7 @@ afterAll(() => {
 });
 
 testEventStore('sqlite', () => getSQLiteStorage({ dataDir: freshDataDir() }));
+testEventStore('sqlite, appends on the calling thread', () => getSQLiteStorage({ dataDir: freshDataDir(), writer: 'inline' }));
 
 describe('SQLite storage on disk', () => {
   const scope: Scope = { org: 'acme', store: 'orders' };
@@ -180,4 +183,78 @@ describe('SQLite storage on disk', () => {
       await storage.close();
     }
   }, 60_000);
+});
+
+describe('SQLite writer thread', () => {
+  const scope: Scope = { org: 'acme', store: 'orders' };
+  const threadOf = (storage: Awaited<ReturnType<typeof getSQLiteStorage>>) => (writerOf(storage) as ThreadWriter).thread;
+
+  it('hands conflicts and duplicate ids back as the same error classes with the same fields', async () => {
+    const storage = await getSQLiteStorage({ dataDir: freshDataDir() });
+    try {
+      // The thread starts with the first append
+      expect(threadOf(storage)).toBeUndefined();
+      const id = '0b6c3c1e-7f1a-4d7e-9a57-5b0c1b3a9e01';
+      await storage.append(scope, 'errors-1', [{ type: 'a', data: {}, eventId: id }]);
+      expect(threadOf(storage)).toBeDefined();
+      const conflict = await storage.append(scope, 'errors-1', [{ type: 'b', data: {} }], { expectedStreamVersion: 0 }).catch((e: unknown) => e);
+      expect(conflict).toBeInstanceOf(VersionConflictError);
+      expect(conflict).toMatchObject({ code: 'VERSION_CONFLICT', expected: 0, current: 1 });
+      const duplicate = await storage.append(scope, 'errors-2', [{ type: 'a', data: {}, eventId: id }]).catch((e: unknown) => e);
+      expect(duplicate).toBeInstanceOf(DuplicateEventIdError);
+      expect(duplicate).toMatchObject({ code: 'DUPLICATE_EVENT_ID', eventIds: [id] });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('fails the appends of a writer thread that dies with UnavailableError, and the next append starts a new one', async () => {
+    // Given a storage whose writer thread has appends to commit
+    const storage = await getSQLiteStorage({ dataDir: freshDataDir() });
+    await storage.append(scope, 'crash-1', [{ type: 'first', data: {} }]);
+    const first = threadOf(storage)!;
+    const exited = new Promise((resolve) => first.once('exit', resolve));
+    const pending = Promise.allSettled([1, 2, 3].map((i) => storage.append(scope, `crash-${i + 1}`, [{ type: 'lost', data: { i } }])));
+    // When the thread dies before it commits them (a message outside the protocol makes it throw;
+    // it arrives in the same turn as the appends, so before their group commit)
+    first.postMessage({ type: 'crash' });
+    const outcomes = await pending;
+    await exited;
+
+    // Then every append sent to it failed as retryable, none hangs, and none was written
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+    }
+    expect(await storage.headGlobalPosition(scope)).toBe(0);
+    expect(threadOf(storage)).toBeUndefined();
+
+    // And the next append runs on a new thread, at the right positions
+    expect(await storage.append(scope, 'crash-1', [{ type: 'second', data: {} }], { expectedStreamVersion: 1 })).toEqual({
+      nextExpectedStreamVersion: 2,
+      eventsWritten: 1,
+    });
+    expect(threadOf(storage)).toBeDefined();
+    expect(threadOf(storage)).not.toBe(first);
+    expect((await storage.readStore(scope, { limit: 10 })).events.map((e) => [e.streamId, e.globalPosition])).toEqual([
+      ['crash-1', 0],
+      ['crash-1', 1],
+    ]);
+    await storage.close();
+  });
+
+  it('commits the appends sent before close() and acknowledges them, then refuses new ones', async () => {
+    const dataDir = freshDataDir();
+    const storage = await getSQLiteStorage({ dataDir });
+    const sent = Array.from({ length: 20 }, (_, i) => storage.append(scope, `closing-${i}`, [{ type: 'a', data: { i } }]));
+    await storage.close();
+    expect(await Promise.all(sent)).toEqual(Array.from({ length: 20 }, () => ({ nextExpectedStreamVersion: 1, eventsWritten: 1 })));
+    await expect(storage.append(scope, 'closing-x', [{ type: 'a', data: {} }])).rejects.toBeInstanceOf(UnavailableError);
+    const reopened = await getSQLiteStorage({ dataDir });
+    try {
+      expect(await reopened.headGlobalPosition(scope)).toBe(19);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

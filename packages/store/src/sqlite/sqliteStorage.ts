@@ -1,54 +1,29 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Storage } from '../eventStore';
 import { UnavailableError } from '../errors';
 import { appendToStream } from './appendToStream';
 import { createConnection, run, toStoreError } from './connection';
+import { openDatabase, type SQLiteStorageOptions } from './database';
 import { keyOperations } from './keys';
 import { listStreams, registerRegexp } from './listStreams';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
-import { migrate } from './schema';
 import { storeOperations } from './stores';
+import { threadWriter, type ThreadWriter, type Writer } from './writerThread';
 
-export interface SQLiteStorageOptions {
-  /** Folder of the database file; created when missing. */
-  dataDir: string;
-  /** Default `eventlane.sqlite`. */
-  fileName?: string;
-  /**
-   * `FULL` (default): an acknowledged append is on disk and survives a power cut.
-   * `NORMAL`: in WAL mode still safe against a process crash, but the last commits may be lost
-   * when the machine loses power; faster.
-   */
-  synchronous?: 'FULL' | 'NORMAL';
-  /**
-   * How long a call waits for another process (server, CLI) to release the write lock before it
-   * fails with UnavailableError. Default 5000 ms.
-   */
-  busyTimeoutMs?: number;
+export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database';
+
+const writers = new WeakMap<Storage, Writer>();
+
+/** The writer behind a storage from getSQLiteStorage (for tests: a `thread` writer's worker can be stopped). */
+export function writerOf(storage: Storage): Writer | ThreadWriter | undefined {
+  return writers.get(storage);
 }
 
-export const DEFAULT_SQLITE_FILE_NAME = 'eventlane.sqlite';
-
-function open(options: SQLiteStorageOptions): BetterSqlite3.Database {
-  mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(join(options.dataDir, options.fileName ?? DEFAULT_SQLITE_FILE_NAME));
-  try {
-    // Set first: every statement below may already have to wait for another process.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    // WAL: readers never block the writer and see whole commits only.
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+function writerKind(options: SQLiteStorageOptions): 'thread' | 'inline' {
+  if (options.writer) return options.writer;
+  const fromEnvironment = process.env.EVENTLANE_SQLITE_WRITER;
+  return fromEnvironment === 'inline' ? 'inline' : 'thread';
 }
 
 /**
@@ -63,7 +38,7 @@ function open(options: SQLiteStorageOptions): BetterSqlite3.Database {
 export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<Storage> {
   let db: BetterSqlite3.Database;
   try {
-    db = open(options);
+    db = openDatabase(options);
   } catch (error) {
     const mapped = toStoreError(error);
     throw mapped instanceof UnavailableError ? mapped : new UnavailableError('Cannot open the SQLite data file', { cause: error });
@@ -71,10 +46,17 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
   const connection = createConnection(db);
   registerRegexp(connection);
   const ping = db.prepare('SELECT 1');
+  // Appends (and their commit's fsync) on a writer thread by default; everything else, reads above
+  // all, on this thread's connection: WAL gives each read a snapshot that includes every commit
+  // acknowledged before it started.
+  const writer: Writer =
+    writerKind(options) === 'thread'
+      ? threadWriter(options)
+      : { append: appendToStream(connection), close: () => Promise.resolve() };
 
-  return {
+  const storage: Storage = {
     backend: 'sqlite',
-    append: appendToStream(connection),
+    append: writer.append,
     readStream: readStream(connection),
     readStore: readStore(connection),
     listStreams: listStreams(connection),
@@ -84,9 +66,11 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
       run(() => {
         ping.get();
       }),
-    close: () =>
-      run(() => {
-        if (db.open) db.close();
-      }),
+    close: async () => {
+      await writer.close();
+      if (db.open) db.close();
+    },
   };
+  writers.set(storage, writer);
+  return storage;
 }

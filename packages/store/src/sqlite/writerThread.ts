@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AppendResult } from '../eventStore';
+import { UnavailableError } from '../errors';
+import { encodeEvents, type AppendRequest, type AppendToStream } from './appendToStream';
+import type { SQLiteStorageOptions } from './database';
+import { errorFromWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
+
+export interface Writer {
+  append: AppendToStream;
+  /** Lets the appends already sent commit, then ends the writer. Appends after it fail with UnavailableError. */
+  close(): Promise<void>;
+}
+
+export interface ThreadWriter extends Writer {
+  /** The running writer thread, if any (tests stop it to check what a crash does). */
+  readonly thread: Worker | undefined;
+}
+
+const isTypeScriptSource = import.meta.url.endsWith('.ts');
+const ENTRY = new URL(isTypeScriptSource ? './writerWorker.ts' : './writerWorker.js', import.meta.url).href;
+
+/**
+ * Run from source (tsx in dev, tests, `pnpm serve`, the bench), the entry is TypeScript. On Node
+ * 20, `--import tsx` inherited from the parent does not apply to a worker's entry, and under
+ * vitest there is no tsx at all, so a small plain-JS bootstrap registers tsx's loader inside the
+ * thread first and then imports the entry.
+ */
+function tsxApi(): string | undefined {
+  if (!isTypeScriptSource) return undefined;
+  // The ESM build of `tsx/esm/api` (its CommonJS build resolves its own hooks file wrongly when
+  // register() runs in a worker). Resolved through tsx's exports map, from this package's location.
+  const packageJson = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  return pathToFileURL(join(dirname(packageJson), exports['./esm/api']!.import.default)).href;
+}
+
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((error) => setImmediate(() => { throw error; }));
+`;
+
+/** Longest wait for the writer to finish what it was sent when the storage closes; after it, close() stops waiting (and holding the process open). */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+interface Pending {
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface Running {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  exited: Promise<void>;
+}
+
+/**
+ * Appends committed on a worker thread with its own connection to the same file: the commit and
+ * its fsync (synchronous=FULL) no longer block this thread's event loop, so requests keep being
+ * parsed and answered meanwhile, and everything sent while a commit runs forms the next group.
+ *
+ * - An append's promise settles when the writer's message arrives, which it sends after COMMIT
+ *   returned: acknowledged = on disk, as before.
+ * - The thread starts with the first append (a CLI that only reads or manages keys never pays
+ *   for it) and holds the process open only while appends are pending (it is unref'd when
+ *   idle), so a forgotten close() cannot hang a CLI.
+ * - If the thread dies (crash, out of memory, terminate()), every append sent to it fails with
+ *   UnavailableError (nothing of an unacknowledged group can be assumed written or not: retrying
+ *   with the same event ids is safe), and the next append starts a new thread.
+ */
+export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
+  const workerData: WriterData & { entry: string; tsx: string | undefined } = {
+    options: {
+      dataDir: options.dataDir,
+      ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
+      ...(options.synchronous !== undefined ? { synchronous: options.synchronous } : {}),
+      ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+    },
+    entry: ENTRY,
+    tsx: tsxApi(),
+  };
+  let running: Running | undefined;
+  let nextId = 0;
+  let closed = false;
+
+  const start = (): Running => {
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData });
+    worker.unref();
+    const pending = new Map<number, Pending>();
+    let failure: unknown;
+    worker.on('message', (message: FromWriter) => {
+      message.ids.forEach((id, i) => {
+        const settle = pending.get(id);
+        if (!settle) return;
+        pending.delete(id);
+        const outcome = message.outcomes[i]!;
+        if (outcome.ok) settle.resolve(outcome.result);
+        else settle.reject(errorFromWire(outcome.error));
+      });
+      if (pending.size === 0) worker.unref();
+    });
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    const exited = new Promise<void>((resolve) => {
+      worker.once('exit', (code) => {
+        if (running?.worker === worker) running = undefined;
+        const error = new UnavailableError('The storage writer stopped before confirming the append; retry', {
+          cause: failure ?? new Error(`writer thread exited with code ${code}`),
+        });
+        for (const settle of pending.values()) settle.reject(error);
+        pending.clear();
+        resolve();
+      });
+    });
+    return { worker, pending, exited };
+  };
+
+  return {
+    get thread() {
+      return running?.worker;
+    },
+    append(scope, streamId, events, appendOptions = {}) {
+      if (closed) return Promise.reject(new UnavailableError('Storage is closed'));
+      let request: AppendRequest;
+      try {
+        request = {
+          scope: { org: scope.org, store: scope.store },
+          streamId,
+          events: encodeEvents(events),
+          options: appendOptions.expectedStreamVersion === undefined ? {} : { expectedStreamVersion: appendOptions.expectedStreamVersion },
+        };
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      running ??= start();
+      const { worker, pending } = running;
+      return new Promise<AppendResult>((resolve, reject) => {
+        const id = nextId++;
+        if (pending.size === 0) worker.ref();
+        pending.set(id, { resolve, reject });
+        const message: ToWriter = { type: 'append', id, request };
+        try {
+          worker.postMessage(message);
+        } catch (error) {
+          pending.delete(id);
+          if (pending.size === 0) worker.unref();
+          reject(error);
+        }
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const current = running;
+      if (!current) return;
+      // Never worker.terminate(): terminating a thread inside a SQLite call aborts the whole
+      // process (better-sqlite3 12 cannot build its error in a terminating isolate). The thread
+      // commits what it was sent, closes its connection and ends.
+      current.worker.ref();
+      const message: ToWriter = { type: 'close' };
+      current.worker.postMessage(message);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          current.worker.unref();
+          resolve();
+        }, CLOSE_TIMEOUT_MS);
+      });
+      await Promise.race([current.exited, gaveUp]);
+      clearTimeout(timer);
+    },
+  };
+}
