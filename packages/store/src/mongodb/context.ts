@@ -1,5 +1,6 @@
-import type { Scope } from '../eventStore';
-import { storeKey, type Collections, type CommitDoc } from './schema';
+import type { ExpectedStreamVersion } from '@eventlane/contracts';
+import type { AppendResult, Scope } from '../eventStore';
+import { storeKey, type Collections, type CommitDoc, type EventDoc } from './schema';
 
 /** The commit fields a store state needs: positions and event ids, never event data. */
 export type CommitHead = Pick<CommitDoc, 'streamId' | 'fromVersion' | 'toVersion' | 'globalFrom' | 'globalTo'> & {
@@ -107,10 +108,33 @@ export class KeyedQueue {
   }
 }
 
+/** An append waiting for its store's next group insert (see appendToStream). */
+export interface PendingAppend {
+  streamId: string;
+  expected: ExpectedStreamVersion;
+  /** The ids the request carried (events without one got a fresh id in `docs`). */
+  givenIds: string[];
+  eventCount: number;
+  docs: EventDoc[];
+  /** The store's state must be brought up to date before this append decides (after a collision). */
+  stale: boolean;
+  attempts: number;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A store's appends waiting for their turn; `scheduled` while a group of them is queued or running. */
+export interface StoreAppends {
+  pending: PendingAppend[];
+  scheduled: boolean;
+}
+
 export interface MongoContext {
   c: Collections;
   states: StoreStates;
   queue: KeyedQueue;
+  /** Per store key: appends waiting for the next group insert. */
+  appends: Map<string, StoreAppends>;
   /** Stores with more events than this are not kept whole in memory (see StoreState). */
   maxSnapshotEvents: number;
 }

@@ -3,7 +3,12 @@ import { StoreError, UnavailableError } from '../errors';
 
 /** E11000: a unique index refused the write. The caller decides what the collision means. */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return error instanceof MongoError && (error.code === 11000 || error.code === 11001);
+  return error instanceof MongoError && isDuplicateKeyCode(error.code);
+}
+
+/** The same for one write error of a bulk write (`MongoBulkWriteError.writeErrors[i].code`). */
+export function isDuplicateKeyCode(code: unknown): boolean {
+  return code === 11000 || code === 11001;
 }
 
 /** Network loss, server selection, timeouts, shutdown: worth retrying later. */

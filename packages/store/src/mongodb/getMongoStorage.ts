@@ -53,6 +53,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     c: collections(db),
     states: new StoreStates(),
     queue: new KeyedQueue(),
+    appends: new Map(),
     maxSnapshotEvents: options.maxSnapshotEvents ?? 20_000,
   };
   try {

@@ -59,7 +59,7 @@ describe.skipIf(!uri)('mongodb adapter: several instances on one database', () =
 });
 
 describe.skipIf(!uri)('mongodb adapter: round trips', () => {
-  it('appends to a known store with one insert and one head update, event ids included', async () => {
+  it('appends to a known store with one commit insert and one head write, event ids included', async () => {
     const client = new MongoClient(uri!, { monitorCommands: true });
     const storage = await getMongoStorage({ uri: uri!, client, dbName: `eventlane_test_rt_${randomUUID().slice(0, 8)}` });
     try {
@@ -69,12 +69,159 @@ describe.skipIf(!uri)('mongodb adapter: round trips', () => {
       client.on('commandStarted', (event) => commands.push(event.commandName));
       await storage.append(s, 'order-1', [{ type: 'paid', data: {}, eventId: randomUUID() }], { expectedStreamVersion: 1 });
       await storage.append(s, 'order-2', [{ type: 'placed', data: {} }], { expectedStreamVersion: 'no_stream' });
-      expect(commands).toEqual(['insert', 'update', 'insert', 'update']);
+      // A known stream's head is moved by an update; a new stream's head is inserted.
+      expect(commands).toEqual(['insert', 'update', 'insert', 'insert']);
     } finally {
       await storage.close();
       await client.close();
     }
   });
+});
+
+describe.skipIf(!uri)('mongodb adapter: group insert', () => {
+  it('inserts the commits of appends queued behind an insert in one command and answers each', async () => {
+    const client = new MongoClient(uri!, { monitorCommands: true });
+    const storage = await getMongoStorage({ uri: uri!, client, dbName: `eventlane_test_group_${randomUUID().slice(0, 8)}` });
+    try {
+      const s = { org: 'org-group', store: 'orders' };
+      await storage.append(s, 'order-0', [{ type: 'placed', data: {} }]);
+      const inserts: number[] = [];
+      client.on('commandStarted', (event) => {
+        if (event.commandName === 'insert' && event.command.insert === 'commits') inserts.push((event.command.documents as unknown[]).length);
+      });
+      const ids = Array.from({ length: 16 }, () => randomUUID());
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          storage.append(s, `order-${i % 4}`, [{ type: 'e', data: { i }, eventId: ids[i] }], { expectedStreamVersion: 'any' }),
+        ),
+      );
+      // Appends made in one tick all wait for the store's turn and share one insert.
+      expect(inserts).toEqual([16]);
+      expect(results.every((r) => r.eventsWritten === 1)).toBe(true);
+      const all = await storage.readStore(s, { limit: 100 });
+      expect(all.events.map((e) => e.globalPosition)).toEqual(Array.from({ length: 17 }, (_, i) => i));
+      expect(all.events.slice(1).map((e) => e.eventId)).toEqual(ids);
+      const streams = await storage.listStreams(s, { limit: 10, sortBy: 'streamId' });
+      expect(streams.streams.map((x) => [x.streamId, x.streamVersion])).toEqual([
+        ['order-0', 5],
+        ['order-1', 4],
+        ['order-2', 4],
+        ['order-3', 4],
+      ]);
+      // Each append in a group sees the ones before it: one winner per expectation, replays answered.
+      const raced = await Promise.allSettled([
+        ...Array.from({ length: 8 }, () => storage.append(s, 'order-1', [{ type: 'x', data: {} }], { expectedStreamVersion: 4 })),
+        storage.append(s, 'order-2', [{ type: 'e', data: {}, eventId: ids[2]! }], { expectedStreamVersion: 'any' }),
+        storage.append(s, 'order-9', [{ type: 'e', data: {}, eventId: ids[3]! }]),
+      ]);
+      expect(raced.filter((r) => r.status === 'fulfilled').length).toBe(2);
+      const losers = raced.slice(0, 8).filter((r) => r.status === 'rejected');
+      expect(losers.length).toBe(7);
+      expect(losers.every((r) => (r as PromiseRejectedResult).reason instanceof VersionConflictError)).toBe(true);
+      expect(raced[8]).toEqual({ status: 'fulfilled', value: { nextExpectedStreamVersion: 1, eventsWritten: 0 } });
+      expect(raced[9]).toMatchObject({ status: 'rejected', reason: { code: 'DUPLICATE_EVENT_ID' } });
+    } finally {
+      await storage.close();
+      await client.close();
+    }
+  });
+
+  it('commits the appends before a collision in the middle of a group and decides the rest again', async () => {
+    const client = new MongoClient(uri!, { monitorCommands: true });
+    // Lookup mode: stream versions come from the commits, so the planted one below is seen on retry.
+    const dbName = `eventlane_test_midgroup_${randomUUID().slice(0, 8)}`;
+    const storage = await getMongoStorage({ uri: uri!, client, dbName, maxSnapshotEvents: 0 });
+    try {
+      const s = { org: 'org-mid', store: 'orders' };
+      await storage.append(s, 'warm', [{ type: 'e', data: {} }]);
+      // The instance learns that s-x is empty (a refused append reads its version)...
+      await expect(storage.append(s, 's-x', [{ type: 'e', data: {} }], { expectedStreamVersion: 'stream_exists' })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      // ...then another writer's commit at s-x position 0 that this instance has not seen (planted raw).
+      await client.db(dbName).collection('commits').insertOne({
+        _id: 'planted' as never, org: s.org, store: s.store, streamId: 's-x', streamType: 's', fromVersion: 0, toVersion: 0,
+        globalFrom: 1_000_000, globalTo: 1_000_000, count: 1, transactionId: randomUUID(), createdAt: new Date(),
+        events: [{ eventId: randomUUID(), type: 'planted', data: '{}', metadata: null, schemaVersion: null }],
+      });
+      const inserts: number[] = [];
+      client.on('commandStarted', (event) => {
+        if (event.commandName === 'insert' && event.command.insert === 'commits') inserts.push((event.command.documents as unknown[]).length);
+      });
+      const results = await Promise.all([
+        storage.append(s, 's-a', [{ type: 'e', data: {} }]),
+        storage.append(s, 's-b', [{ type: 'e', data: {} }]),
+        storage.append(s, 's-x', [{ type: 'e', data: {} }]),
+        storage.append(s, 's-c', [{ type: 'e', data: {} }]),
+      ]);
+      // 4 in one ordered insert: s-x collides on the stream chain, s-a and s-b are in; s-x and s-c go again.
+      expect(inserts).toEqual([4, 2]);
+      expect(results.map((r) => r.nextExpectedStreamVersion)).toEqual([1, 1, 2, 1]);
+      const x = await storage.readStream(s, 's-x', { limit: 10 });
+      expect(x.events.map((e) => [e.type, e.streamPosition])).toEqual([
+        ['planted', 0],
+        ['e', 1],
+      ]);
+      const chain = await storage.readStore(s, { limit: 10 });
+      expect(chain.events.map((e) => [e.streamId, e.globalPosition])).toEqual([
+        ['warm', 0],
+        ['s-a', 1],
+        ['s-b', 2],
+        ['s-x', 3],
+        ['s-c', 4],
+      ]);
+    } finally {
+      await storage.close();
+      await client.close();
+    }
+  });
+
+  it('keeps both chains whole when two instances insert groups into one store at once', async () => {
+    const dbName = `eventlane_test_groups_${randomUUID().slice(0, 8)}`;
+    const a = await getMongoStorage({ uri: uri!, dbName });
+    const b = await getMongoStorage({ uri: uri!, dbName });
+    try {
+      const s = { org: 'org-groups', store: 'shared' };
+      const outcomes = await Promise.all(
+        [a, b].flatMap((storage, w) =>
+          Array.from({ length: 12 }, async (_, loop) => {
+            const results: Array<{ stream: string; expected: number; ok: boolean }> = [];
+            for (let i = 0; i < 5; i++) {
+              const stream = `s-${(loop + i) % 3}`;
+              // Half the appends expect the version this loop last saw: some win, some conflict.
+              const version = (await storage.readStream(s, stream, { limit: 1 })).currentStreamVersion;
+              const expected = (loop + i) % 2 === 0 ? version : undefined;
+              try {
+                await storage.append(s, stream, [{ type: 'e', data: { w, loop, i } }, { type: 'e', data: { w, loop, i } }], {
+                  expectedStreamVersion: expected ?? 'any',
+                });
+                results.push({ stream, expected: expected ?? -1, ok: true });
+              } catch (error) {
+                expect(error).toBeInstanceOf(VersionConflictError);
+                results.push({ stream, expected: expected ?? -1, ok: false });
+              }
+            }
+            return results;
+          }),
+        ),
+      );
+      const written = outcomes.flat().filter((o) => o.ok).length * 2;
+      const all = await b.readStore(s, { limit: 1000 });
+      expect(all.events.map((e) => e.globalPosition)).toEqual(Array.from({ length: written }, (_, i) => i));
+      for (const stream of ['s-0', 's-1', 's-2']) {
+        const { events, currentStreamVersion } = await a.readStream(s, stream, { limit: 1000 });
+        expect(events.map((e) => e.streamPosition)).toEqual(Array.from({ length: currentStreamVersion }, (_, i) => i));
+        // A batch is never split: both events of an append are adjacent in the stream.
+        for (let i = 0; i < events.length; i += 2) expect(events[i]!.transactionId).toBe(events[i + 1]!.transactionId);
+      }
+      // Two winners for one expected version would have made some expected version repeat.
+      const wins = outcomes.flat().filter((o) => o.ok && o.expected >= 0).map((o) => `${o.stream}@${o.expected}`);
+      expect(new Set(wins).size).toBe(wins.length);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 120_000);
 });
 
 describe('mongodb adapter: unreachable server', () => {
