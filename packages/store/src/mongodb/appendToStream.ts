@@ -100,8 +100,8 @@ function schedule(ctx: MongoContext, scope: Scope, key: string, appends: StoreAp
           void moveStreamHeads(ctx, done.map((d) => d.commit))
             .catch(() => {})
             .then(() => {
-            for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
-          });
+              for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
+            });
       },
       (error: unknown) => {
         // runGroup settles or requeues every append itself; this is a bug guard only.
