@@ -31,6 +31,7 @@ export function registerAppendRoute(server: FastifyInstance, store: EventStore, 
     {
       config: { scope: 'append' },
       schema: {
+        operationId: 'appendToStream',
         summary: 'Append events to a stream',
         description:
           'Appends one or more events to a stream atomically, with optimistic concurrency through options.expectedStreamVersion.',

@@ -52,7 +52,14 @@ export function registerOpenApiRoute(server: FastifyInstance): void {
   server.withTypeProvider<ZodTypeProvider>().get(
     '/openapi.json',
     {
-      schema: { operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', tags: ['meta'], response: { 200: openApiDocumentSchema } },
+      schema: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document',
+        tags: ['meta'],
+        // Served without a key: the document's global requirement does not apply here.
+        security: [],
+        response: { 200: openApiDocumentSchema },
+      },
     },
     async () => server.swagger() as z.infer<typeof openApiDocumentSchema>,
   );
