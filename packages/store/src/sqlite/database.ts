@@ -23,8 +23,7 @@ export interface SQLiteStorageOptions {
   /**
    * Where appends are committed. `thread` (default): a worker thread with its own connection to
    * the same file, so that the commit and its fsync do not block this thread's event loop.
-   * `inline`: on this thread (the commit blocks the event loop while it runs). Default from the
-   * environment variable `EVENTLANE_SQLITE_WRITER` when set to one of these.
+   * `inline`: on this thread (the commit blocks the event loop while it runs).
    */
   writer?: 'thread' | 'inline';
 }

@@ -20,12 +20,6 @@ export function writerOf(storage: Storage): Writer | ThreadWriter | undefined {
   return writers.get(storage);
 }
 
-function writerKind(options: SQLiteStorageOptions): 'thread' | 'inline' {
-  if (options.writer) return options.writer;
-  const fromEnvironment = process.env.EVENTLANE_SQLITE_WRITER;
-  return fromEnvironment === 'inline' ? 'inline' : 'thread';
-}
-
 /**
  * The embedded storage: one SQLite file in `dataDir`, shared safely by several processes.
  *
@@ -49,10 +43,14 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
   // Appends (and their commit's fsync) on a writer thread by default; everything else, reads above
   // all, on this thread's connection: WAL gives each read a snapshot that includes every commit
   // acknowledged before it started.
-  const writer: Writer =
-    writerKind(options) === 'thread'
-      ? threadWriter(options)
-      : { append: appendToStream(connection), close: () => Promise.resolve() };
+  const inline = (): Writer => ({ append: appendToStream(connection), close: () => Promise.resolve() });
+  let writer: Writer;
+  try {
+    writer = options.writer === 'inline' ? inline() : threadWriter(options);
+  } catch {
+    // Run from TypeScript source without tsx next to it, a thread could not load its entry: commit here.
+    writer = inline();
+  }
 
   const storage: Storage = {
     backend: 'sqlite',

@@ -15,7 +15,8 @@ import type { SQLiteStorageOptions } from './database';
  * The messages between the storage (main thread) and its writer thread. Everything here is plain
  * data: errors cross as descriptions and are rebuilt as the same classes with the same fields.
  */
-export type ToWriter = { type: 'append'; id: number; request: AppendRequest } | { type: 'close' };
+/** `append` carries every append made during one turn of the caller's event loop. */
+export type ToWriter = { type: 'append'; appends: Array<{ id: number; request: AppendRequest }> } | { type: 'close' };
 export type FromWriter = { type: 'outcomes'; ids: number[]; outcomes: WireOutcome[] };
 
 export interface WriterData {

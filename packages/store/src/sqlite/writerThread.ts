@@ -59,6 +59,9 @@ interface Pending {
 interface Running {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Appends of this turn not yet sent: one message per turn, not one per append. */
+  outbox: Array<{ id: number; request: AppendRequest }>;
+  send(): void;
   exited: Promise<void>;
 }
 
@@ -121,7 +124,29 @@ export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
         resolve();
       });
     });
-    return { worker, pending, exited };
+    const self: Running = {
+      worker,
+      pending,
+      outbox: [],
+      send() {
+        const appends = self.outbox;
+        if (appends.length === 0) return;
+        self.outbox = [];
+        const message: ToWriter = { type: 'append', appends };
+        try {
+          worker.postMessage(message);
+        } catch (error) {
+          // Not clonable (a caller passed something exotic): those appends fail, nothing was sent.
+          for (const { id } of appends) {
+            pending.get(id)?.reject(error);
+            pending.delete(id);
+          }
+          if (pending.size === 0) worker.unref();
+        }
+      },
+      exited,
+    };
+    return self;
   };
 
   return {
@@ -141,20 +166,18 @@ export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
       } catch (error) {
         return Promise.reject(error);
       }
-      running ??= start();
-      const { worker, pending } = running;
+      let current: Running;
+      try {
+        current = running ??= start();
+      } catch (error) {
+        return Promise.reject(new UnavailableError('Cannot start the storage writer', { cause: error }));
+      }
       return new Promise<AppendResult>((resolve, reject) => {
         const id = nextId++;
-        if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve, reject });
-        const message: ToWriter = { type: 'append', id, request };
-        try {
-          worker.postMessage(message);
-        } catch (error) {
-          pending.delete(id);
-          if (pending.size === 0) worker.unref();
-          reject(error);
-        }
+        if (current.pending.size === 0) current.worker.ref();
+        current.pending.set(id, { resolve, reject });
+        if (current.outbox.length === 0) setImmediate(current.send);
+        current.outbox.push({ id, request });
       });
     },
     async close() {
@@ -166,6 +189,7 @@ export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
       // process (better-sqlite3 12 cannot build its error in a terminating isolate). The thread
       // commits what it was sent, closes its connection and ends.
       current.worker.ref();
+      current.send();
       const message: ToWriter = { type: 'close' };
       current.worker.postMessage(message);
       let timer: NodeJS.Timeout | undefined;

@@ -29,7 +29,7 @@ function closeWhenIdle(): void {
 }
 
 port.on('message', (message: ToWriter) => {
-  if (message.type === 'append') queue.enqueue(message.request, message.id);
+  if (message.type === 'append') for (const { id, request } of message.appends) queue.enqueue(request, id);
   else if (message.type === 'close') setImmediate(closeWhenIdle);
   // A message outside the protocol is a bug: the thread dies, and the storage fails what it had sent.
   else throw new Error(`Unknown message for the SQLite writer: ${JSON.stringify(message)}`);
