@@ -15,7 +15,8 @@ async function openStorage(): Promise<Storage> {
     if (!getMongoStorage) throw new Error('the MongoDB adapter (@eventlane/store/mongodb) is not available');
     return getMongoStorage({ uri: process.env.BENCH_MONGODB_URI!, dbName: process.env.BENCH_MONGODB_DB! });
   }
-  return getSQLiteStorage({ dataDir: process.env.BENCH_DATA_DIR! });
+  // BENCH_SQLITE_WRITER=inline: commit on the server's own thread (to compare with the default writer thread).
+  return getSQLiteStorage({ dataDir: process.env.BENCH_DATA_DIR!, ...(process.env.BENCH_SQLITE_WRITER === 'inline' ? { writer: 'inline' as const } : {}) });
 }
 
 const storage = await openStorage();
