@@ -96,12 +96,13 @@ function schedule(ctx: MongoContext, scope: Scope, key: string, appends: StoreAp
         finish(appends, key, ctx, scope);
         // The heads move outside the store's queue, overlapping the next group's insert. The
         // answers wait for them, so a listing right after an acknowledged append sees its version.
-        if (done.length > 0)
-          void moveStreamHeads(ctx, done.map((d) => d.commit))
-            .catch(() => {})
-            .then(() => {
-              for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
-            });
+        if (done.length > 0) {
+          const write = moveStreamHeads(ctx, done.map((d) => d.commit)).catch(() => {});
+          trackHeadWrite(ctx, key, write);
+          void write.then(() => {
+            for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
+          });
+        }
       },
       (error: unknown) => {
         // runGroup settles or requeues every append itself; this is a bug guard only.
@@ -109,6 +110,29 @@ function schedule(ctx: MongoContext, scope: Scope, key: string, appends: StoreAp
         finish(appends, key, ctx, scope);
       },
     );
+}
+
+/** Lets deleteStore wait for head writes that started before its turn (see `waitForHeadWrites`). */
+function trackHeadWrite(ctx: MongoContext, key: string, write: Promise<void>): void {
+  let writes = ctx.headWrites.get(key);
+  if (!writes) {
+    writes = new Set();
+    ctx.headWrites.set(key, writes);
+  }
+  writes.add(write);
+  void write.then(() => {
+    writes.delete(write);
+    if (writes.size === 0 && ctx.headWrites.get(key) === writes) ctx.headWrites.delete(key);
+  });
+}
+
+/**
+ * Resolves once the store's head writes in flight have ended. Called in the store's queue, where
+ * no new group starts: a head written after a delete would bring a deleted stream back.
+ */
+export async function waitForHeadWrites(ctx: MongoContext, scope: Scope): Promise<void> {
+  const writes = ctx.headWrites.get(storeKey(scope));
+  if (writes) await Promise.all([...writes]);
 }
 
 function finish(appends: StoreAppends, key: string, ctx: MongoContext, scope: Scope): void {

@@ -135,6 +135,8 @@ export interface MongoContext {
   queue: KeyedQueue;
   /** Per store key: appends waiting for the next group insert. */
   appends: Map<string, StoreAppends>;
+  /** Per store key: stream-head writes in flight (they run outside the store's queue). */
+  headWrites: Map<string, Set<Promise<void>>>;
   /** Stores with more events than this are not kept whole in memory (see StoreState). */
   maxSnapshotEvents: number;
 }

@@ -54,6 +54,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     states: new StoreStates(),
     queue: new KeyedQueue(),
     appends: new Map(),
+    headWrites: new Map(),
     maxSnapshotEvents: options.maxSnapshotEvents ?? 20_000,
   };
   try {

@@ -176,6 +176,24 @@ describe.skipIf(!uri)('mongodb adapter: group insert', () => {
     }
   });
 
+  it('leaves no stream head behind when a store is deleted while its heads are being written', async () => {
+    const storage = await getMongoStorage({ uri: uri!, dbName: `eventlane_test_delete_${randomUUID().slice(0, 8)}` });
+    try {
+      const s = { org: 'org-del', store: 'orders' };
+      await storage.append(s, 'warm', [{ type: 'e', data: {} }]);
+      // The delete takes the store's turn right after the group's insert, while its heads are
+      // written; it waits for them (on FerretDB here the heads usually won anyway).
+      const appends = Promise.allSettled(Array.from({ length: 8 }, (_, i) => storage.append(s, `s-${i}`, [{ type: 'e', data: {} }])));
+      const deleted = storage.deleteStore(s);
+      await appends;
+      expect(await deleted).toBe(true);
+      expect((await storage.readStore(s, { limit: 100 })).events).toEqual([]);
+      expect((await storage.listStreams(s, { limit: 100 })).streams).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('keeps both chains whole when two instances insert groups into one store at once', async () => {
     const dbName = `eventlane_test_groups_${randomUUID().slice(0, 8)}`;
     const a = await getMongoStorage({ uri: uri!, dbName });

@@ -1,6 +1,7 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
 import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
 import { StoreError } from '../errors';
+import { waitForHeadWrites } from './appendToStream';
 import type { MongoContext } from './context';
 import { guard, isDuplicateKeyError } from './errors';
 import { storeKey, type StoreDoc } from './schema';
@@ -66,13 +67,16 @@ export async function listStores(ctx: MongoContext, org: string, page: { limit: 
 
 /**
  * Deletes commits, heads, then the store document, in the store's append queue so no append of
- * this process lands in between. The store document goes last: a delete cut short can be repeated.
+ * this process lands in between, and after the head writes of its earlier appends have ended (a
+ * head written after the delete would bring a deleted stream back into listings). The store
+ * document goes last: a delete cut short can be repeated.
  */
 export async function deleteStore(ctx: MongoContext, scope: Scope): Promise<boolean> {
   return ctx.queue.run(storeKey(scope), () =>
     guard(async () => {
       const byScope = { org: scope.org, store: scope.store };
       ctx.states.forget(scope);
+      await waitForHeadWrites(ctx, scope);
       const commits = await ctx.c.commits.deleteMany(byScope);
       await ctx.c.streams.deleteMany(byScope);
       const store = await ctx.c.stores.deleteOne(byScope);
