@@ -15,7 +15,7 @@ import { StreamCache } from './streamCache';
 import { SyncEngine, toOutboxError } from './syncEngine';
 import { createTrpcReadTransport } from './trpcReadTransport';
 import type { ClientLimits, OutboxEntry, OutboxError } from './types';
-import { watchSettled } from './watchSettled';
+import { stopWatchingSettled, watchSettled } from './watchSettled';
 
 export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
 
@@ -246,6 +246,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
       keyChannel?.close();
       engine.stop();
       await leader.stop();
+      stopWatchingSettled(db);
       db.close();
     },
   };
