@@ -1,8 +1,8 @@
-import { liveQuery, type Subscription } from 'dexie';
 import { backoffDelay } from './backoff';
 import { buildAppendRequest, planBatch, splitAppendResponse } from './coalesce';
-import type { OutboxDb } from './outboxDb';
+import type { OutboxDb, SharedSyncState } from './outboxDb';
 import { reconcileBatch, syncedUpdate, type EntryUpdate } from './reconcile';
+import { onStorageMutated, rangesOf, treeHas, type DbMutation } from './storageMutations';
 import type { AppendResult, AppendTransport, ReadTransport } from './transport';
 import type { BackoffOptions, ClientLimits, Clock, OutboxEntry, OutboxError } from './types';
 
@@ -23,7 +23,8 @@ export interface SyncEngineOptions {
 
 type Update = EntryUpdate;
 
-const OPEN_STATES = ['pending', 'syncing', 'conflict', 'paused'] as const;
+/** The states that hold a stream's queue: an entry in one of them stops everything behind it. */
+const HOLDING_STATES = ['syncing', 'conflict', 'paused'] as const;
 
 export function streamKey(entry: Pick<OutboxEntry, 'store' | 'streamId'>): string {
   return `${entry.store}\u0000${entry.streamId}`;
@@ -42,7 +43,9 @@ export class SyncEngine {
   /** After a 400/413 on a coalesced request, the entries up to this id are sent one by one. */
   private readonly sendSingly = new Map<string, number>();
   private wakeTimer: unknown = null;
-  private subscription: Subscription | null = null;
+  private stopListening: (() => void) | null = null;
+  /** Each open entry's stream, by id: `store` and `streamId` never change, so they are read once. */
+  private readonly streamOf = new Map<number, string>();
   private idleWaiters: Array<() => void> = [];
   private tokens = 0;
   /** Bumped by `stop`, so that a `start` still awaiting its reset does not come alive after a `stop`. */
@@ -62,9 +65,10 @@ export class SyncEngine {
     await db.outbox.where('state').equals('syncing').modify({ state: 'pending', syncToken: null });
     if (epoch !== this.epoch) return;
     this.running = true;
-    this.subscription = liveQuery(async () => [await db.outbox.where('state').equals('pending').primaryKeys(), await db.meta.get('sync')]).subscribe({
-      next: () => this.kick(),
-      error: (error) => this.options.onLocalError(toOutboxError(error, this.options.clock.now())),
+    // Writes from any tab that may make something sendable: an entry becoming pending, an entry
+    // changed or removed without its old value known (a held head may be gone), the shared sync state.
+    this.stopListening = onStorageMutated(db, (mutation) => {
+      if (mayBeSendable(mutation)) this.kick();
     });
     this.kick();
   }
@@ -72,8 +76,9 @@ export class SyncEngine {
   stop(): void {
     this.epoch++;
     this.running = false;
-    this.subscription?.unsubscribe();
-    this.subscription = null;
+    this.stopListening?.();
+    this.stopListening = null;
+    this.streamOf.clear();
     this.options.clock.clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     this.flushIdle();
@@ -92,11 +97,14 @@ export class SyncEngine {
    * only those after a network error (the network came back, but a server's Retry-After still stands).
    */
   async wakeAll(networkOnly = false): Promise<void> {
-    await this.options.db.outbox
-      .where('state')
-      .equals('pending')
-      .filter((entry) => !networkOnly || entry.lastError?.kind === 'network')
-      .modify({ nextAttemptAt: 0 });
+    const { db } = this.options;
+    // One read of the pending entries and a write of those that wait, in one transaction (not a
+    // filtered cursor: a cursor over thousands of equal index keys is slow in some IndexedDBs).
+    await db.transaction('rw', db.outbox, async () => {
+      const pending = await db.outbox.where('state').equals('pending').toArray();
+      const waiting = pending.filter((entry) => entry.nextAttemptAt !== 0 && (!networkOnly || entry.lastError?.kind === 'network'));
+      await putEach(db, waiting.map((entry) => ({ ...entry, nextAttemptAt: 0 })));
+    });
     this.kick();
   }
 
@@ -129,38 +137,76 @@ export class SyncEngine {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Plans from one consistent read of the outbox: which streams have open entries (keys only,
+   * from the state index) and, for streams that may start, their heads and leading pending
+   * entries. Entry values are read only where a request may be built, so a pump costs little
+   * more with 10,000 entries queued than with 10.
+   */
   private async pumpOnce(): Promise<void> {
     if (!this.running) return;
     const { db, clock, limits, maxParallelStreams } = this.options;
-    if ((await db.readSyncState()).paused) return;
-    const open = await db.outbox.where('state').anyOf(OPEN_STATES).sortBy('id');
-    const queues = new Map<string, OutboxEntry[]>();
-    for (const entry of open) {
-      const key = streamKey(entry);
-      const queue = queues.get(key);
-      if (queue) queue.push(entry);
-      else queues.set(key, [entry]);
-    }
-    const now = clock.now();
-    let wakeAt = Infinity;
-    for (const [key, queue] of queues) {
-      if (this.inFlight.has(key)) continue;
-      const head = queue[0]!;
-      if (head.state !== 'pending') continue; // conflict/paused: the stream's queue stops here
-      if (head.nextAttemptAt > now) {
-        wakeAt = Math.min(wakeAt, head.nextAttemptAt);
-        continue;
+    const plan = await db.transaction('r', db.outbox, db.meta, async () => {
+      if ((await db.readSyncState()).paused) return null;
+      const [pending, ...holding] = await Promise.all(
+        (['pending', ...HOLDING_STATES] as const).map((state) => db.outbox.where('state').equals(state).primaryKeys()),
+      );
+      const held = new Set(holding.flat());
+      const open = [...pending!, ...held].sort((a, b) => a - b);
+      const unknown = open.filter((id) => !this.streamOf.has(id));
+      if (unknown.length > 0) {
+        const rows = await db.outbox.bulkGet(unknown);
+        rows.forEach((entry, i) => entry && this.streamOf.set(unknown[i]!, streamKey(entry)));
       }
-      if (this.inFlight.size >= maxParallelStreams) break; // a finishing stream kicks the pump again
-      const single = (this.sendSingly.get(key) ?? -1) >= head.id;
-      const batch = planBatch(queue, limits, single ? 1 : Infinity);
+      // Per stream, its open entries in id order (the order appended).
+      const queues = new Map<string, number[]>();
+      for (const id of open) {
+        const key = this.streamOf.get(id);
+        if (key === undefined) continue;
+        const queue = queues.get(key);
+        if (queue) queue.push(id);
+        else queues.set(key, [id]);
+      }
+      if (this.streamOf.size > open.length) {
+        const stillOpen = new Set(open);
+        for (const id of this.streamOf.keys()) if (!stillOpen.has(id)) this.streamOf.delete(id);
+      }
+      // A stream in flight, or whose head is syncing/conflict/paused, waits: its queue stops there.
+      const ready = [...queues].filter(([key, queue]) => !this.inFlight.has(key) && !held.has(queue[0]!));
+      const heads = await db.outbox.bulkGet(ready.map(([, queue]) => queue[0]!));
+      const now = clock.now();
+      let wakeAt = Infinity;
+      let inFlight = this.inFlight.size;
+      const batches: Array<[string, OutboxEntry[]]> = [];
+      for (const [i, [key, queue]] of ready.entries()) {
+        const head = heads[i];
+        if (!head || head.state !== 'pending') continue;
+        if (head.nextAttemptAt > now) {
+          wakeAt = Math.min(wakeAt, head.nextAttemptAt);
+          continue;
+        }
+        if (inFlight >= maxParallelStreams) break; // a finishing stream kicks the pump again
+        const single = (this.sendSingly.get(key) ?? -1) >= head.id;
+        // Every entry holds at least one event, so no batch has more entries than maxEventsPerAppend.
+        const leading = queue.slice(0, single ? 1 : limits.maxEventsPerAppend);
+        const stop = leading.findIndex((id) => held.has(id));
+        const rest = await db.outbox.bulkGet(leading.slice(1, stop === -1 ? undefined : stop));
+        const gone = rest.indexOf(undefined);
+        const entries = [head, ...(gone === -1 ? rest : rest.slice(0, gone))] as OutboxEntry[];
+        batches.push([key, planBatch(entries, limits, single ? 1 : Infinity)]);
+        inFlight += 1;
+      }
+      return { batches, wakeAt, now };
+    });
+    if (!plan || !this.running) return;
+    for (const [key, batch] of plan.batches) {
       this.inFlight.add(key);
       void this.syncBatch(key, batch).finally(() => {
         this.inFlight.delete(key);
         this.kick();
       });
     }
-    this.scheduleWake(wakeAt, now);
+    this.scheduleWake(plan.wakeAt, plan.now);
   }
 
   private scheduleWake(at: number, now: number): void {
@@ -199,7 +245,7 @@ export class SyncEngine {
       if (!unchanged) return null;
       const now = clock.now();
       const claimed = (fresh as OutboxEntry[]).map((entry) => ({ ...entry, state: 'syncing' as const, attempts: entry.attempts + 1, syncToken: token, updatedAt: now }));
-      await db.outbox.bulkPut(claimed);
+      await putEach(db, claimed);
       return claimed;
     });
   }
@@ -208,15 +254,20 @@ export class SyncEngine {
    * Applies updates to entries this run still holds: an entry discarded or edited meanwhile, or
    * taken over by another leader, no longer carries `token` and is left alone (fencing).
    */
-  private async write(token: string, updates: Update[]): Promise<void> {
+  private async write(token: string, updates: Update[], shared?: (state: SharedSyncState) => Partial<SharedSyncState>): Promise<void> {
     const { db, clock } = this.options;
     const now = clock.now();
-    await db.transaction('rw', db.outbox, async () => {
-      for (const [id, change] of updates) {
-        const entry = await db.outbox.get(id);
-        if (!entry || entry.syncToken !== token || entry.state !== 'syncing') continue;
-        await db.outbox.put({ ...entry, ...change, syncToken: null, updatedAt: now });
-      }
+    // The shared sync state (last sync, last error, an auth pause) changes in the same transaction.
+    await db.transaction('rw', db.outbox, db.meta, async () => {
+      if (shared) await db.updateSyncState(shared);
+      const entries = await db.outbox.bulkGet(updates.map(([id]) => id));
+      const changed: OutboxEntry[] = [];
+      updates.forEach(([, change], i) => {
+        const entry = entries[i];
+        if (!entry || entry.syncToken !== token || entry.state !== 'syncing') return;
+        changed.push({ ...entry, ...change, syncToken: null, updatedAt: now });
+      });
+      await putEach(db, changed);
     });
   }
 
@@ -236,8 +287,7 @@ export class SyncEngine {
     switch (result.kind) {
       case 'ok': {
         const perEntry = splitAppendResponse(batch, result.response);
-        await this.write(token, batch.map((entry, i) => [entry.id, syncedUpdate(perEntry[i]!)]));
-        await db.updateSyncState(() => ({ lastSyncAt: now, lastError: null, reachability }));
+        await this.write(token, batch.map((entry, i) => [entry.id, syncedUpdate(perEntry[i]!)]), () => ({ lastSyncAt: now, lastError: null, reachability }));
         return;
       }
       case 'version_conflict': {
@@ -245,8 +295,7 @@ export class SyncEngine {
         // server that checks the version before the replay would answer 409: look first.
         if (head.attempts > 1 && (await this.reconcile(key, batch, token, [], true))) return;
         const error: OutboxError = { kind: 'version_conflict', status: 409, message: `Stream is at version ${result.currentVersion}`, at: now };
-        await this.write(token, [[head.id, { state: 'conflict', currentVersion: result.currentVersion, lastError: error }], ...backToQueue(rest)]);
-        await db.updateSyncState(() => ({ lastError: error, reachability }));
+        await this.write(token, [[head.id, { state: 'conflict', currentVersion: result.currentVersion, lastError: error }], ...backToQueue(rest)], () => ({ lastError: error, reachability }));
         return;
       }
       case 'duplicate_event_id':
@@ -258,22 +307,19 @@ export class SyncEngine {
         if (batch.length > 1) {
           // Coalesced: find the culprit by sending the same entries one at a time.
           this.sendSingly.set(key, batch[batch.length - 1]!.id);
-          await this.write(token, backToQueue(batch));
-          await db.updateSyncState(() => ({ reachability }));
+          await this.write(token, backToQueue(batch), () => ({ reachability }));
           return;
         }
         const error: OutboxError =
           result.kind === 'invalid'
             ? { kind: 'invalid', status: 400, message: 'Invalid request body', details: result.details, at: now }
             : { kind: 'too_large', status: 413, message: 'Payload too large', at: now };
-        await this.write(token, [[head.id, { state: 'rejected', lastError: error }]]);
-        await db.updateSyncState(() => ({ lastError: error, reachability }));
+        await this.write(token, [[head.id, { state: 'rejected', lastError: error }]], () => ({ lastError: error, reachability }));
         return;
       }
       case 'unauthorized': {
         const error: OutboxError = { kind: 'unauthorized', status: result.status, message: `HTTP ${result.status}: the API key was refused`, at: now };
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]));
-        await db.updateSyncState(() => ({ paused: 'auth', lastError: error, reachability }));
+        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]), () => ({ paused: 'auth', lastError: error, reachability }));
         return;
       }
       case 'retry': {
@@ -282,8 +328,7 @@ export class SyncEngine {
             ? { kind: 'network', message: result.message, at: now }
             : { kind: 'http', status: result.status, message: result.message, at: now };
         const retryAt = now + this.delayFor(head, result.retryAfterMs);
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]));
-        await db.updateSyncState(() => ({ lastError: error, reachability }));
+        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error, reachability }));
         return;
       }
     }
@@ -303,12 +348,10 @@ export class SyncEngine {
       if (onlyIfProgress) return false;
       const { error } = outcome;
       if (error.kind === 'unauthorized') {
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]));
-        await db.updateSyncState(() => ({ paused: 'auth', lastError: error }));
+        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]), () => ({ paused: 'auth', lastError: error }));
       } else {
         const retryAt = now + this.delayFor(head, null);
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]));
-        await db.updateSyncState(() => ({ lastError: error }));
+        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error }));
       }
       return false;
     }
@@ -326,6 +369,24 @@ export class SyncEngine {
     if (settled) await db.updateSyncState(() => ({ lastSyncAt: now }));
     return settled;
   }
+}
+
+/**
+ * Writes the rows inside the caller's transaction, one `put` each rather than one `bulkPut`: Dexie
+ * reports a bulk write of 50 rows or more as a change to the whole table, which would wake every
+ * watcher of every entry; single puts report exactly the keys written. Same transaction, same
+ * atomicity.
+ */
+function putEach(db: OutboxDb, rows: OutboxEntry[]): Promise<unknown> {
+  return Promise.all(rows.map((row) => db.outbox.put(row)));
+}
+
+/** Whether a write may have made an entry sendable (see `start`). */
+function mayBeSendable(mutation: DbMutation): boolean {
+  if (mutation.all) return true;
+  if (treeHas(mutation.part('outbox', 'state'), 'pending')) return true;
+  if (rangesOf(mutation.part('outbox', ':dels')).length > 0) return true;
+  return treeHas(mutation.part('meta', ''), 'sync');
 }
 
 export function toOutboxError(error: unknown, at: number): OutboxError {

@@ -129,6 +129,40 @@ describe('ordering, fencing, parallelism', () => {
     expect(await c.settled).toMatchObject({ result: { nextExpectedStreamVersion: 4, eventsWritten: 1 } });
   });
 
+  it('a long queue goes as one request: every entry is marked syncing in IndexedDB before it is sent, and each settles', async () => {
+    const base = harness();
+    let syncingWhenSent = -1;
+    const { client } = setup({
+      fetch: async (input, init) => {
+        if (init?.method === 'POST') syncingWhenSent = await client.db.outbox.where('state').equals('syncing').count();
+        return base.server.fetch(input, init);
+      },
+    });
+    await base.client.close();
+    await client.pause();
+    const queued = [];
+    for (let k = 0; k < 120; k++) queued.push(await client.append('orders', 'order-1', [event(`E${k}`)], { expectedStreamVersion: k === 0 ? 'no_stream' : k }));
+    await client.resume();
+    await client.sync();
+    expect(base.server.appends()).toHaveLength(1);
+    expect(syncingWhenSent).toBe(120);
+    const outcomes = await Promise.all(queued.map((q) => q.settled));
+    expect(outcomes.map((o) => (o.state === 'synced' ? o.result.nextExpectedStreamVersion : o.state))).toEqual(queued.map((_, k) => k + 1));
+  });
+
+  it('another tab on the same database: the syncing tab sends what it queues, and its `settled` resolves', async () => {
+    const leading = setup();
+    const follower = setup({ dbName: leading.dbName, fetch: leading.server.fetch, leader: { start: (onChange) => onChange(false), stop: async () => undefined } });
+    const queued = await follower.client.append('orders', 'order-1', [event('A')], { expectedStreamVersion: 'no_stream' });
+    expect(await queued.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 1 } });
+    expect(leading.server.stream('orders', 'order-1')).toHaveLength(1);
+
+    await leading.client.pause();
+    const dropped = await follower.client.append('orders', 'order-1', [event('B')], { expectedStreamVersion: 1 });
+    await leading.client.discard(dropped.entry.id);
+    expect(await dropped.settled).toEqual({ state: 'discarded', id: dropped.entry.id });
+  });
+
   it('does not coalesce past maxEventsPerAppend', async () => {
     const { client, server } = setup({ limits: { maxEventsPerAppend: 3 } });
     await client.pause();
