@@ -92,18 +92,7 @@ function schedule(ctx: MongoContext, scope: Scope, key: string, appends: StoreAp
   void ctx.queue
     .run(key, () => runGroup(ctx, scope, appends))
     .then(
-      (done) => {
-        finish(appends, key, ctx, scope);
-        // The heads move outside the store's queue, overlapping the next group's insert. The
-        // answers wait for them, so a listing right after an acknowledged append sees its version.
-        if (done.length > 0) {
-          const write = moveStreamHeads(ctx, done.map((d) => d.commit)).catch(() => {});
-          trackHeadWrite(ctx, key, write);
-          void write.then(() => {
-            for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
-          });
-        }
-      },
+      () => finish(appends, key, ctx, scope),
       (error: unknown) => {
         // runGroup settles or requeues every append itself; this is a bug guard only.
         for (const append of appends.pending.splice(0)) append.reject(toStoreError(error));
@@ -156,11 +145,11 @@ interface Overlay {
 }
 
 /**
- * Decides and inserts one group of a store's pending appends; returns the committed ones (their
- * answers wait for the stream heads). Every other append of the group is answered or put back at
- * the front of the queue here.
+ * Decides and inserts one group of a store's pending appends, then starts their head writes (the
+ * committed appends are answered once those end). Every other append of the group is answered or
+ * put back at the front of the queue here.
  */
-async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends): Promise<Array<{ append: PendingAppend; commit: CommitDoc }>> {
+async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends): Promise<void> {
   const group = takeGroup(appends.pending);
   let state: StoreState;
   try {
@@ -173,7 +162,7 @@ async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends):
     }
   } catch (error) {
     for (const a of group) a.reject(toStoreError(error));
-    return [];
+    return;
   }
 
   const overlay: Overlay = { next: state.next, streams: new Map(), ids: new Map() };
@@ -251,9 +240,18 @@ async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends):
     }
   }
   appends.pending.unshift(...retry);
+  if (done.length > 0) {
+    // The heads move outside the store's queue, overlapping the next group's insert. The answers
+    // wait for them, so a listing right after an acknowledged append sees its version. Tracked
+    // before this turn ends, so that a deleteStore queued behind it waits for them.
+    const write = moveStreamHeads(ctx, done.map((d) => d.commit)).catch(() => {});
+    trackHeadWrite(ctx, storeKey(scope), write);
+    void write.then(() => {
+      for (const d of done) d.append.resolve({ nextExpectedStreamVersion: d.commit.toVersion + 1, eventsWritten: d.commit.count });
+    });
+  }
   // Collisions with other instances, again and again: let them pass before the next try.
   if (collided && backoff > 0) await new Promise((r) => setTimeout(r, backoff));
-  return done;
 }
 
 /** The first pending appends, in arrival order, up to the group limits (at least one). */
