@@ -6,7 +6,7 @@ import { createServer } from './server';
 /** The process entry: the only file that reads the environment or exits. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, { forServer: true });
   const first = await bootstrapStorage(storage);
   const app = createServer({ storage, limits: config.limits, logLevel: config.logLevel, security: config.security });
   const url = await app.start({ port: config.port, host: config.host });

@@ -2,11 +2,16 @@ import type { Storage } from '@eventlane/store';
 import type { Config } from './config';
 
 /** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file in `DATA_DIR`. Drivers load only when used. */
-export async function openStorage(config: Pick<Config, 'dataDir' | 'mongodbUri' | 'mongodbDb'>): Promise<Storage> {
+export async function openStorage(
+  config: Pick<Config, 'dataDir' | 'mongodbUri' | 'mongodbDb'>,
+  { forServer = false }: { forServer?: boolean } = {},
+): Promise<Storage> {
   if (config.mongodbUri) {
     const { getMongoStorage } = await import('@eventlane/store/mongodb');
     return getMongoStorage({ uri: config.mongodbUri, dbName: config.mongodbDb });
   }
   const { getSQLiteStorage } = await import('@eventlane/store/sqlite');
-  return getSQLiteStorage({ dataDir: config.dataDir });
+  // A server starts the writer thread now, so that its first append does not wait for it to load;
+  // the CLI, which rarely appends, leaves it to the first append.
+  return getSQLiteStorage({ dataDir: config.dataDir, startWriterEarly: forServer });
 }

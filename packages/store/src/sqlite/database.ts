@@ -26,6 +26,13 @@ export interface SQLiteStorageOptions {
    * `inline`: on this thread (the commit blocks the event loop while it runs).
    */
   writer?: 'thread' | 'inline';
+  /**
+   * With the `thread` writer: start the thread when the storage opens (`true`; a server, whose
+   * first append would otherwise wait for the thread to load, 1–2 s from TypeScript source) or
+   * with the first append (default; a CLI that only reads or manages keys never starts it).
+   * Either way an idle thread does not keep the process alive.
+   */
+  startWriterEarly?: boolean;
 }
 
 export const DEFAULT_SQLITE_FILE_NAME = 'eventlane.sqlite';

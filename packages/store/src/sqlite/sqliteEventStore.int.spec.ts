@@ -208,6 +208,18 @@ describe('SQLite writer thread', () => {
     }
   });
 
+  it('starts the thread when the storage opens with startWriterEarly (a server), and it commits the first append', async () => {
+    const storage = await getSQLiteStorage({ dataDir: freshDataDir(), startWriterEarly: true });
+    try {
+      const thread = threadOf(storage);
+      expect(thread).toBeDefined();
+      await expect(storage.append(scope, 'early-1', [{ type: 'a', data: {} }])).resolves.toMatchObject({ nextExpectedStreamVersion: 1 });
+      expect(threadOf(storage)).toBe(thread);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('fails the appends of a writer thread that dies with UnavailableError, and the next append starts a new one', async () => {
     // Given a storage whose writer thread has appends to commit
     const storage = await getSQLiteStorage({ dataDir: freshDataDir() });

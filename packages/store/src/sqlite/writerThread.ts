@@ -149,6 +149,8 @@ export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
     return self;
   };
 
+  if (options.startWriterEarly) running = start();
+
   return {
     get thread() {
       return running?.worker;
