@@ -152,6 +152,8 @@ interface Overlay {
 async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends): Promise<void> {
   const group = takeGroup(appends.pending);
   let state: StoreState;
+  /** Where the group's event ids are stored: the state's own map, or one lookup for the whole group. */
+  let storedIds: Map<string, EventIdAt>;
   try {
     state = await storeState(ctx, scope);
     await ensureStoreDoc(ctx, scope, state);
@@ -159,6 +161,15 @@ async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends):
       // A collision or an unconfirmed conflict: catch up once for the whole group.
       await refresh(ctx, scope, state);
       if (!state.ids) for (const a of group) if (a.stale) state.streams.delete(a.streamId);
+    }
+    const givenIds = group.flatMap((a) => a.givenIds);
+    // A store too big to be kept whole: one query for every id of the group, not one per append.
+    storedIds = state.ids ?? (givenIds.length > 0 ? await storedInDatabase(ctx, scope, givenIds) : new Map());
+    if (!state.ids) {
+      // ...and the versions of the streams it does not know, all at once rather than one after another.
+      const unknown = [...new Set(group.map((a) => a.streamId))].filter((id) => !state.streams.has(id));
+      const versions = await Promise.all(unknown.map((id) => readStreamVersion(ctx, scope, id)));
+      unknown.forEach((id, i) => state.streams.set(id, versions[i]!));
     }
   } catch (error) {
     for (const a of group) a.reject(toStoreError(error));
@@ -170,7 +181,7 @@ async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends):
   for (const append of group) {
     let decision: Decision;
     try {
-      decision = await decide(ctx, scope, state, overlay, append);
+      decision = await decide(ctx, scope, state, storedIds, overlay, append);
     } catch (error) {
       decision = { kind: 'fail', error };
     }
@@ -276,10 +287,17 @@ function firstWriteError(error: unknown): { index: number; code: number } | null
 }
 
 /** Decides one append against the state plus the overlay of the group's earlier commits. */
-async function decide(ctx: MongoContext, scope: Scope, state: StoreState, overlay: Overlay, append: PendingAppend): Promise<Decision> {
+async function decide(
+  ctx: MongoContext,
+  scope: Scope,
+  state: StoreState,
+  storedIds: Map<string, EventIdAt>,
+  overlay: Overlay,
+  append: PendingAppend,
+): Promise<Decision> {
   const { streamId, givenIds, docs, expected } = append;
   if (givenIds.length > 0) {
-    const stored = state.ids ? storedInState(state.ids, givenIds) : await storedInDatabase(ctx, scope, givenIds);
+    const stored = storedAmong(storedIds, givenIds);
     for (const id of givenIds) {
       const at = overlay.ids.get(id);
       if (at) stored.set(id, at);
@@ -331,7 +349,8 @@ async function streamVersion(ctx: MongoContext, scope: Scope, state: StoreState,
   return version;
 }
 
-function storedInState(ids: Map<string, EventIdAt>, wanted: string[]): Map<string, EventIdAt> {
+/** The entries of `ids` for the wanted ids. */
+function storedAmong(ids: Map<string, EventIdAt>, wanted: string[]): Map<string, EventIdAt> {
   const stored = new Map<string, EventIdAt>();
   for (const id of wanted) {
     const at = ids.get(id);

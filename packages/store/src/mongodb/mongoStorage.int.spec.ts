@@ -126,6 +126,33 @@ describe.skipIf(!uri)('mongodb adapter: group insert', () => {
     }
   });
 
+  it('looks up the event ids of a whole group in one query when the store is not kept in memory', async () => {
+    const client = new MongoClient(uri!, { monitorCommands: true });
+    const dbName = `eventlane_test_idlookup_${randomUUID().slice(0, 8)}`;
+    const storage = await getMongoStorage({ uri: uri!, client, dbName, maxSnapshotEvents: 0 });
+    try {
+      const s = { org: 'org-lookup', store: 'orders' };
+      const replayed = randomUUID();
+      await storage.append(s, 'order-0', [{ type: 'placed', data: {}, eventId: replayed }]);
+      const lookups: unknown[] = [];
+      client.on('commandStarted', (event) => {
+        if (event.commandName === 'find' && event.command.find === 'commits' && JSON.stringify(event.command.filter).includes('events.eventId')) {
+          lookups.push(event.command.filter);
+        }
+      });
+      const results = await Promise.all([
+        storage.append(s, 'order-0', [{ type: 'placed', data: {}, eventId: replayed }]),
+        ...Array.from({ length: 7 }, (_, i) => storage.append(s, `order-${i + 1}`, [{ type: 'e', data: {}, eventId: randomUUID() }])),
+      ]);
+      // One query for the 8 appends' ids; the stored one still answers as a replay.
+      expect(lookups).toHaveLength(1);
+      expect(results.map((r) => r.eventsWritten)).toEqual([0, 1, 1, 1, 1, 1, 1, 1]);
+    } finally {
+      await storage.close();
+      await client.close();
+    }
+  });
+
   it('commits the appends before a collision in the middle of a group and decides the rest again', async () => {
     const client = new MongoClient(uri!, { monitorCommands: true });
     // Lookup mode: stream versions come from the commits, so the planted one below is seen on retry.
