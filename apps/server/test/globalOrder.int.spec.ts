@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsPageResponseSchema } from '@eventlane/contracts';
+import { globalEventsPageResponseSchema } from '@eventlane/contracts';
 import { BACKENDS, backendAvailable, request, startTestServer, type TestServer } from './harness';
 
 const WRITERS = 8;
@@ -42,7 +42,7 @@ for (const backend of BACKENDS) {
             continue;
           }
           expect(response.status).toBe(200);
-          const page = eventsPageResponseSchema.parse(response.body);
+          const page = globalEventsPageResponseSchema.parse(response.body);
           for (const event of page.events) {
             positions.push(event.globalPosition);
             seenIds.push(event.eventId);

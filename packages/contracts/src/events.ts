@@ -7,8 +7,12 @@ export const storedEventSchema = z.object({
   streamType: z.string(),
   /** 0-based position within the stream. */
   streamPosition: z.number().int().min(0),
-  /** 0-based position within the store; increasing in commit order. */
-  globalPosition: z.number().int().min(0),
+  /**
+   * 0-based position within the store's global order. On MongoDB a store's sequencer gives it
+   * shortly after the append is acknowledged, so a stream read may show `null` for the newest
+   * events; SQLite assigns it in the append itself. Reads of the global order never return `null`.
+   */
+  globalPosition: z.number().int().min(0).nullable(),
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
   metadata: z.record(z.string(), z.unknown()).nullable(),
@@ -19,6 +23,10 @@ export const storedEventSchema = z.object({
   createdAt: z.string(),
 });
 export type StoredEvent = z.infer<typeof storedEventSchema>;
+
+/** An event read from a store's global order (`/events`, tails, webhooks): its position is always known. */
+export const globalEventSchema = storedEventSchema.extend({ globalPosition: z.number().int().min(0) });
+export type GlobalEvent = z.infer<typeof globalEventSchema>;
 
 export const streamSummarySchema = z.object({
   streamId: z.string(),

@@ -6,6 +6,7 @@ import {
   apiKeyScopeSchema,
   eventStoreStatisticsSchema,
   eventStoreSummarySchema,
+  globalEventSchema,
   storedEventSchema,
   streamSummarySchema,
 } from './events';
@@ -161,8 +162,13 @@ export const paginationSchema = z.object({
 });
 export type Pagination = z.infer<typeof paginationSchema>;
 
+/** A page of one stream's events (a `globalPosition` may still be `null` on MongoDB). */
 export const eventsPageResponseSchema = z.object({ events: z.array(storedEventSchema), pagination: paginationSchema });
 export type EventsPageResponse = z.infer<typeof eventsPageResponseSchema>;
+
+/** A page of a store's global order: every event has its `globalPosition`. */
+export const globalEventsPageResponseSchema = z.object({ events: z.array(globalEventSchema), pagination: paginationSchema });
+export type GlobalEventsPageResponse = z.infer<typeof globalEventsPageResponseSchema>;
 
 export const streamResponseSchema = z.object({
   events: z.array(storedEventSchema),

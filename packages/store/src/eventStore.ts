@@ -4,6 +4,7 @@ import type {
   EventStoreStatistics,
   EventStoreSummary,
   ExpectedStreamVersion,
+  GlobalEvent,
   StoredEvent,
   StreamSummary,
 } from '@eventlane/contracts';
@@ -61,8 +62,8 @@ export interface ReadStoreOptions extends Page {
   toPosition?: number;
 }
 
-export interface EventsPage {
-  events: StoredEvent[];
+export interface EventsPage<E extends StoredEvent = StoredEvent> {
+  events: E[];
   /** Present when `includeCount` was asked. */
   total?: number;
   hasMore: boolean;
@@ -127,7 +128,7 @@ export interface EventStore {
    * `fromPosition = last seen + 1` never skips an event and never sees one twice,
    * whatever concurrent writers do.
    */
-  readStore(scope: Scope, options: ReadStoreOptions): Promise<EventsPage>;
+  readStore(scope: Scope, options: ReadStoreOptions): Promise<EventsPage<GlobalEvent>>;
 
   /** Streams of a store with their versions. */
   listStreams(scope: Scope, options: ListStreamsOptions): Promise<StreamsPage>;

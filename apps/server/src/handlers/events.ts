@@ -2,6 +2,7 @@ import {
   WHOLE_STREAM_READ_LIMIT,
   typeList,
   type EventsPageResponse,
+  type GlobalEventsPageResponse,
   type SortDirection,
   type StreamResponse,
 } from '@eventlane/contracts';
@@ -58,7 +59,7 @@ export async function readStoreEvents(
   { storage, limits }: HandlerDeps,
   auth: AuthContext,
   input: EventReadInput & { streamId?: string },
-): Promise<EventsPageResponse> {
+): Promise<GlobalEventsPageResponse> {
   checkPageSize(limits, input);
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   eventStoreParamsSchema,
   eventsPageResponseSchema,
+  globalEventsPageResponseSchema,
   makeListStreamsOfTypeQuerySchema,
   makeListStreamsQuerySchema,
   makeReadStoreEventsQuerySchema,
@@ -69,7 +70,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
         tags: ['events'],
         params: eventStoreParamsSchema,
         querystring: makeReadStoreEventsQuerySchema(deps.limits),
-        response: { 200: eventsPageResponseSchema, ...readErrorResponses },
+        response: { 200: globalEventsPageResponseSchema, ...readErrorResponses },
       },
     },
     async (request) => readStoreEvents(deps, request.auth!, { ...request.params, ...request.query }),

@@ -1,3 +1,4 @@
+import type { GlobalEvent } from '@eventlane/contracts';
 import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore';
 import { readNextGlobal } from './storeState';
 import type { MongoContext } from './context';
@@ -9,8 +10,8 @@ import { countMatches, overlapFilter, scanPage, shiftBounds, type ScanSpec } fro
  * one it walks that stream's chain, whose commits are in global order too (a stream's next commit
  * is inserted after its previous one exists, so it takes a later global position).
  */
-export async function readStore(ctx: MongoContext, scope: Scope, options: ReadStoreOptions): Promise<EventsPage> {
-  return guard(async () => {
+export async function readStore(ctx: MongoContext, scope: Scope, options: ReadStoreOptions): Promise<EventsPage<GlobalEvent>> {
+  return guard(async (): Promise<EventsPage<GlobalEvent>> => {
     const direction = options.sortDirection ?? 'asc';
     const offset = options.offset ?? 0;
     const from = Math.max(0, options.fromPosition ?? 0);
@@ -34,12 +35,12 @@ export async function readStore(ctx: MongoContext, scope: Scope, options: ReadSt
     if (streamId === undefined && !types) {
       // Every global position in bounds is an event of the store: the offset moves the bounds.
       const shifted = shiftBounds(from, to, offset, direction);
-      const page = await scanPage(ctx, spec(shifted), { limit: options.limit, offset: 0 });
+      const page = (await scanPage(ctx, spec(shifted), { limit: options.limit, offset: 0 })) as EventsPage<GlobalEvent>;
       if (!options.includeCount) return page;
       const last = (await readNextGlobal(ctx, scope)) - 1;
       return { ...page, total: Math.max(0, Math.min(to, last) - from + 1) };
     }
-    const page = await scanPage(ctx, spec({ from, to }), { limit: options.limit, offset });
+    const page = (await scanPage(ctx, spec({ from, to }), { limit: options.limit, offset })) as EventsPage<GlobalEvent>;
     if (!options.includeCount) return page;
     return { ...page, total: await countMatches(ctx, spec({ from, to })) };
   });

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@eventlane/contracts';
+import type { GlobalEvent } from '@eventlane/contracts';
 import type { EventsPage, Scope, SortDirection } from '../eventStore';
 import type { Connection } from './connection';
 
@@ -6,16 +6,17 @@ const EVENT_COLUMNS = `event_id AS eventId, stream_id AS streamId, stream_type A
   stream_position AS streamPosition, global_position AS globalPosition, type, data, metadata,
   schema_version AS schemaVersion, transaction_id AS transactionId, created_at AS createdAt`;
 
-interface EventRow extends Omit<StoredEvent, 'data' | 'metadata'> {
+/** SQLite gives every event its global position in the append, so every row has one. */
+interface EventRow extends Omit<GlobalEvent, 'data' | 'metadata'> {
   data: string;
   metadata: string | null;
 }
 
-export function toStoredEvent(row: EventRow): StoredEvent {
+export function toStoredEvent(row: EventRow): GlobalEvent {
   return {
     ...row,
-    data: JSON.parse(row.data) as StoredEvent['data'],
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as StoredEvent['metadata']),
+    data: JSON.parse(row.data) as GlobalEvent['data'],
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as GlobalEvent['metadata']),
   };
 }
 
@@ -37,7 +38,7 @@ export interface EventQuery {
  * text, prepared once. An empty `types` list means no type filter. Reads one row past `limit` to
  * answer `hasMore` without counting. Call inside a read transaction when other reads must agree.
  */
-export function readEvents(connection: Connection, scope: Scope, query: EventQuery): EventsPage {
+export function readEvents(connection: Connection, scope: Scope, query: EventQuery): EventsPage<GlobalEvent> {
   const where = ['org = ?', 'store = ?'];
   const params: unknown[] = [scope.org, scope.store];
   if (query.streamId !== undefined) {
@@ -65,7 +66,7 @@ export function readEvents(connection: Connection, scope: Scope, query: EventQue
   const rows = connection
     .statement(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} ${direction} LIMIT ? OFFSET ?`)
     .all(...params, limit + 1, offset) as EventRow[];
-  const page: EventsPage = { events: rows.slice(0, limit).map(toStoredEvent), hasMore: rows.length > limit };
+  const page: EventsPage<GlobalEvent> = { events: rows.slice(0, limit).map(toStoredEvent), hasMore: rows.length > limit };
   if (query.includeCount) {
     const { total } = connection
       .statement(`SELECT COUNT(*) AS total FROM events WHERE ${where.join(' AND ')}`)

@@ -1,3 +1,4 @@
+import type { GlobalEvent } from '@eventlane/contracts';
 import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore';
 import { run, type Connection } from './connection';
 import { readEvents } from './readEvents';
@@ -7,7 +8,7 @@ import { readEvents } from './readEvents';
  * positions taken from the store's counter, and one SELECT sees one committed snapshot, so a
  * catch-up reader asking for `fromPosition = last seen + 1` never skips or repeats an event.
  */
-export function readStore(connection: Connection): (scope: Scope, options: ReadStoreOptions) => Promise<EventsPage> {
+export function readStore(connection: Connection): (scope: Scope, options: ReadStoreOptions) => Promise<EventsPage<GlobalEvent>> {
   const read = connection.db.transaction((scope: Scope, options: ReadStoreOptions) =>
     readEvents(connection, scope, {
       position: 'global_position',
