@@ -1,8 +1,10 @@
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
-import type { Limits } from '@eventlane/contracts';
+import type { Limits, SystemInfo } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import type { HandlerDeps } from './handlers/deps';
+import { createSystemInfo } from './handlers/system';
 import { apiKeyFromHeaders } from './http/auth';
+import { createMetrics } from './http/metrics';
 import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
 
@@ -23,19 +25,24 @@ export interface Context extends Services {
 export interface Services {
   deps: HandlerDeps;
   live: LiveTails;
+  /** `system.info`: version, storage, uptime and metrics figures of this instance. */
+  systemInfo: () => Promise<SystemInfo>;
 }
 
 /**
  * Wires the storage for reads and live tails: appends through it wake this server's tails at
  * once; polling (every `liveTailPollMs`) covers writers elsewhere.
  */
-export function createServices(storage: Storage, options: { limits: Limits; liveTailPollMs?: number }): Services {
+export function createServices(
+  storage: Storage,
+  options: { limits: Limits; liveTailPollMs?: number; systemInfo?: () => Promise<SystemInfo> },
+): Services {
   const notifier = new AppendNotifier();
   const notifying = withAppendNotifications(storage, notifier);
   const live = new LiveTails(notifying, notifier, {
     pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
   });
-  return { deps: { storage: notifying, limits: options.limits }, live };
+  return { deps: { storage: notifying, limits: options.limits }, live, systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()) };
 }
 
 export function createContextFactory(services: Services) {
