@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { copyText, copyTextOf } from './copy';
 
 interface Row {
@@ -60,10 +60,17 @@ export function JsonTree({ value, label, onCopied }: { value: unknown; label: st
       else next.add(path);
       return next;
     });
+  // Focus follows the active item after it renders (arrow keys move both).
+  const moveFocus = useRef(false);
   const focus = (path: string) => {
+    moveFocus.current = true;
     setActive(path);
-    requestAnimationFrame(() => tree.current?.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`)?.focus());
   };
+  useEffect(() => {
+    if (!moveFocus.current) return;
+    moveFocus.current = false;
+    tree.current?.querySelector<HTMLElement>(`[data-path="${CSS.escape(activeRow.path)}"]`)?.focus();
+  });
   const copy = (row: Row) => {
     void copyText(copyTextOf(row.value)).then(
       () => onCopied?.(`Copied ${row.path === '$' ? label : row.path}`),
