@@ -36,6 +36,11 @@ export function EventList({ events, label, order, follow, highlight, onInspect }
   const toEdge = useCallback(() => {
     if (events.length === 0) return;
     virtualizer.scrollToIndex(order === 'desc' ? 0 : events.length - 1, { align: order === 'desc' ? 'start' : 'end' });
+    // Rows are measured as they render: settle at the very edge once they are.
+    requestAnimationFrame(() => {
+      const element = parentRef.current;
+      if (element) element.scrollTop = order === 'desc' ? 0 : element.scrollHeight;
+    });
   }, [virtualizer, events.length, order]);
   const { newCount, showNewest } = useFollow({
     scroller: parentRef,

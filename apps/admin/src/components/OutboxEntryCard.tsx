@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { OutboxEntry } from '@eventlane/client';
-import { expectedStreamVersionSchema, eventInputSchema, type StoredEvent } from '@eventlane/contracts';
+import { expectedStreamVersionSchema, eventInputSchema, findForbiddenKey, type StoredEvent } from '@eventlane/contracts';
 import { z } from 'zod';
 import { useSignedIn } from '../appContext';
 import { formatTime, prettyJson } from '../format';
@@ -207,6 +207,11 @@ function EditEntry({ entry, onDone }: { entry: OutboxEntry; onDone: () => void }
       parsedJson = JSON.parse(text);
     } catch (failure) {
       setError(`Not valid JSON: ${(failure as Error).message}`);
+      return;
+    }
+    const forbidden = findForbiddenKey(parsedJson, ['events']);
+    if (forbidden) {
+      setError(`${formatPath(forbidden)}: a key the server refuses ("__proto__", and "prototype" inside "constructor", are never accepted)`);
       return;
     }
     const events = editSchema.safeParse(parsedJson);

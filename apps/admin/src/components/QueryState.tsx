@@ -4,6 +4,7 @@ import { describeFailure } from '../api/trpc';
 export function QueryError({ error, what, hasData }: { error: unknown; what: string; hasData: boolean }) {
   if (!error) return null;
   const failure = describeFailure(error);
+  if (failure.kind === 'network' && !hasData) return <NothingCached what={what} />;
   const message =
     failure.kind === 'network'
       ? `The server cannot be reached${hasData ? `; showing the ${what} as last loaded` : ` and the ${what} were never loaded in this browser`}.`
@@ -33,13 +34,7 @@ interface QueryLike {
  */
 export function QueryStatus({ query, what }: { query: QueryLike; what: string }) {
   if (query.error) return <QueryError error={query.error} what={what} hasData={query.data !== undefined} />;
-  if (query.isPending && query.fetchStatus === 'paused') {
-    return (
-      <p role="status" className="warn-text" data-testid="offline-not-cached">
-        Offline: the {what} were never loaded in this browser, so nothing is cached. They load when the server can be reached.
-      </p>
-    );
-  }
+  if (query.isPending && query.fetchStatus === 'paused') return <NothingCached what={what} />;
   if (query.isPending) return <p className="muted">Loading {what}…</p>;
   if (query.fetchStatus === 'paused') {
     return (
@@ -49,4 +44,17 @@ export function QueryStatus({ query, what }: { query: QueryLike; what: string })
     );
   }
   return null;
+}
+
+function NothingCached({ what }: { what: string }) {
+  return (
+    <p role="status" className="warn-text" data-testid="offline-not-cached">
+      Offline: the {what} were never loaded in this browser, so nothing is cached. They load when the server can be reached.
+    </p>
+  );
+}
+
+/** A read that has no data and cannot have any now: offline (paused) or failed to reach the server. */
+export function nothingCached(query: QueryLike): boolean {
+  return query.data === undefined && ((query.isPending && query.fetchStatus === 'paused') || (query.error !== null && query.error !== undefined && describeFailure(query.error).kind === 'network'));
 }

@@ -26,11 +26,22 @@ export function useFollow(options: {
   useEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    const onScroll = () => {
-      const at = edge === 'start' ? element.scrollTop < EDGE_PX : element.scrollHeight - element.scrollTop - element.clientHeight < EDGE_PX;
+    const distance = () => (edge === 'start' ? element.scrollTop : element.scrollHeight - element.scrollTop - element.clientHeight);
+    let lastTop = element.scrollTop;
+    const update = (at: boolean) => {
       atEdgeRef.current = at;
       setAtEdge(at);
       if (at) setNewCount(0);
+    };
+    update(distance() < EDGE_PX);
+    // At the edge once the reader gets there; away only when they scroll away from it. Rows measured
+    // as they render change the content's height without a scroll, which must not count as leaving.
+    const onScroll = () => {
+      const top = element.scrollTop;
+      const movedAway = edge === 'start' ? top > lastTop : top < lastTop;
+      lastTop = top;
+      if (distance() < EDGE_PX) update(true);
+      else if (movedAway) update(false);
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);

@@ -3,7 +3,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { streamIdSchema, streamTypeSchema } from '@eventlane/contracts';
 import { isNotFound, useTRPC } from '../api/trpc';
 import { Link } from '../components/Link';
-import { QueryStatus } from '../components/QueryState';
+import { QueryStatus, nothingCached } from '../components/QueryState';
 import { StoreCharts } from '../components/StoreCharts';
 import { formatTime } from '../format';
 import { hrefOf, navigate } from '../router';
@@ -25,7 +25,7 @@ export function StoreScreen({ store }: { store: string }) {
   const details = useQuery(trpc.eventStores.get.queryOptions({ eventStoreName: store }));
   const stats = details.data?.statistics;
   const missing = isNotFound(details.error);
-  const never = details.isPending && details.fetchStatus === 'paused';
+  const never = nothingCached(details);
   const fact = (value: string | number | undefined) => value ?? (never ? 'unknown' : '…');
   return (
     <section aria-labelledby="store-title">
