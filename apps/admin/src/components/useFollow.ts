@@ -22,6 +22,7 @@ export function useFollow(options: {
   const [atEdge, setAtEdge] = useState(true);
   const atEdgeRef = useRef(true);
   const previous = useRef(count);
+  const hasItems = count > 0;
 
   useEffect(() => {
     const element = scroller.current;
@@ -45,7 +46,8 @@ export function useFollow(options: {
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);
-  }, [scroller, edge]);
+    // `hasItems`: a list shown only once it has items gets its element then.
+  }, [scroller, edge, hasItems]);
 
   useLayoutEffect(() => {
     const added = count - previous.current;
