@@ -1,5 +1,5 @@
 import { appendDirect } from '../support/api';
-import { expect, signIn, snapshot, test } from '../support/fixtures';
+import { expect, signIn, test } from '../support/fixtures';
 import { docsScreenshot, seedOrders } from '../support/seed';
 
 test('inspector: identifiers, JSON tree as one Tab stop, raw view, copy, and links to the transaction, the correlation id and the stream', async ({ page, server, context }, testInfo) => {
@@ -20,7 +20,9 @@ test('inspector: identifiers, JSON tree as one Tab stop, raw view, copy, and lin
   for (const label of ['eventId', 'transactionId', 'streamPosition', 'globalPosition', 'schemaVersion', 'createdAt', 'correlationId']) {
     await expect(inspector.locator('dt', { hasText: new RegExp(`^${label}$`) })).toBeVisible();
   }
-  await snapshot(page, testInfo, 'inspector').then((path) => docsScreenshot(page, 'inspector', path));
+  await page.evaluate(() => document.querySelector('.explorer-bar')?.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: testInfo.outputPath('inspector.png') });
+  await docsScreenshot(page, 'inspector', testInfo.outputPath('inspector.png'));
 
   // The data tree is one Tab stop, then the metadata tree: not one stop per line or block
   await inspector.getByRole('link', { name: 'same correlationId' }).focus();

@@ -68,7 +68,7 @@ test('charts: every type label whole, a chosen window, and a bar opens the explo
   await expect(page.getByText('Events appended per hour, last week')).toBeVisible();
   await page.getByRole('combobox', { name: 'Chart window' }).selectOption('day');
   await expect(page.getByText('Events appended per hour, last day')).toBeVisible();
-  await page.getByRole('heading', { name: 'Overview' }).scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.querySelector('.charts')?.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: testInfo.outputPath('charts.png') });
   await docsScreenshot(page, 'charts', testInfo.outputPath('charts.png'));
   const counts = (await (await fetch(`${server.url}/trpc/stats.eventCountsByType?input=${encodeURIComponent(JSON.stringify({ eventStoreName: store }))}`, { headers: { 'X-API-Key': server.adminKey } })).json()) as {
