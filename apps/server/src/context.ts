@@ -5,7 +5,7 @@ import type { HandlerDeps } from './handlers/deps';
 import { createSystemInfo } from './handlers/system';
 import { apiKeyFromHeaders } from './http/auth';
 import { createMetrics } from './http/metrics';
-import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
+import { AppendNotifier } from './live/appendNotifier';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
 
 /**
@@ -30,19 +30,20 @@ export interface Services {
 }
 
 /**
- * Wires the storage for reads and live tails: appends through it wake this server's tails at
- * once; polling (every `liveTailPollMs`) covers writers elsewhere.
+ * Wires the storage for reads and live tails: whenever a store's global order advances in this
+ * process (SQLite: an append through it; MongoDB: this instance's sequencer gave positions), its
+ * tails wake at once; polling (every `liveTailPollMs`) covers progress made elsewhere.
  */
 export function createServices(
   storage: Storage,
   options: { limits: Limits; liveTailPollMs?: number; systemInfo?: () => Promise<SystemInfo> },
 ): Services {
   const notifier = new AppendNotifier();
-  const notifying = withAppendNotifications(storage, notifier);
-  const live = new LiveTails(notifying, notifier, {
+  storage.watch({ globalOrderAdvanced: (scope) => notifier.notify(scope) });
+  const live = new LiveTails(storage, notifier, {
     pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
   });
-  return { deps: { storage: notifying, limits: options.limits }, live, systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()) };
+  return { deps: { storage, limits: options.limits }, live, systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()) };
 }
 
 export function createContextFactory(services: Services) {
