@@ -35,6 +35,13 @@ for (const backend of BACKENDS) {
       await append('user-22', [{ type: 'user.created' }]);
       await append('order-2', [{ type: 'order.placed', metadata: { correlationId: 'c-1' } }]);
       await append('invoice_x', [{ type: 'invoice.sent' }]);
+      // On MongoDB the store's sequencer gives global positions shortly after the appends are
+      // acknowledged; the search reads the global order, so wait until all six are in it.
+      for (let tries = 0; tries < 300; tries++) {
+        const page = await request(`${server.url}/api/event-stores/shop/events?limit=10`, { key });
+        if ((page.body as { events?: unknown[] } | undefined)?.events?.length === 6) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     });
     afterAll(async () => {
       await server?.stop();
