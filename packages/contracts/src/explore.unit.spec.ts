@@ -34,6 +34,11 @@ describe('compileEventFilter', () => {
     expect(matches({ metadataKey: 'correlationId', metadataValue: 'c' }, { metadata: { correlationId: 'c' } })).toBe(true);
     expect(matches({ metadataKey: 'n', metadataValue: '7' }, { metadata: { n: 7 } })).toBe(true);
     expect(matches({ metadataKey: 'correlationId', metadataValue: 'c' })).toBe(false);
+    expect(matches({ metadataKey: 'correlationId' }, { metadata: { correlationId: 'x' } })).toBe(true);
+    expect(matches({ metadataKey: 'correlationId' }, { metadata: { other: 'x' } })).toBe(false);
+    expect(matches({ metadataValue: 'c-9' }, { metadata: { a: 'b', causationId: 'c-9' } })).toBe(true);
+    expect(matches({ metadataValue: 'c-9' }, { metadata: { a: 'b' } })).toBe(false);
+    expect(matches({ metadataKey: '__proto__', metadataValue: '{}' }, { metadata: {} })).toBe(false);
     // An inherited property is not a metadata field.
     expect(matches({ metadataKey: 'toString', metadataValue: 'x' }, { metadata: {} })).toBe(false);
   });

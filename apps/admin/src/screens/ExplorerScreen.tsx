@@ -68,7 +68,7 @@ function writeFilters(filters: Filters, event: string | null): URLSearchParams {
   set('from', filters.from);
   set('to', filters.to);
   set('meta', filters.meta);
-  set('value', filters.meta ? filters.value : '');
+  set('value', filters.value);
   set('tx', filters.tx);
   if (filters.order === 'asc') params.set('order', 'asc');
   if (filters.at !== undefined) params.set('at', String(filters.at));
@@ -110,7 +110,8 @@ export function ExplorerScreen({ store }: { store: string }) {
       ...(filters.stream ? { streamIdPattern: filters.stream } : {}),
       ...(filters.from ? { createdFrom: filters.from } : {}),
       ...(filters.to ? { createdTo: filters.to } : {}),
-      ...(filters.meta ? { metadataKey: filters.meta, metadataValue: filters.value } : {}),
+      ...(filters.meta ? { metadataKey: filters.meta } : {}),
+      ...(filters.value ? { metadataValue: filters.value } : {}),
       ...(filters.tx ? { transactionId: filters.tx } : {}),
       sortDirection: filters.order,
     }),
@@ -143,7 +144,7 @@ export function ExplorerScreen({ store }: { store: string }) {
         createdFrom: filters.from || undefined,
         createdTo: filters.to || undefined,
         metadataKey: filters.meta || undefined,
-        metadataValue: filters.meta ? filters.value : undefined,
+        metadataValue: filters.value || undefined,
         transactionId: filters.tx || undefined,
       }),
     [filters],
@@ -395,7 +396,7 @@ function FilterForm({ store, filters, onApply }: { store: string; filters: Filte
       from: fromLocalInput(from),
       to: fromLocalInput(to),
       meta: meta.trim(),
-      value: meta.trim() ? value : '',
+      value,
       tx: tx.trim(),
       at: undefined,
     });
@@ -403,7 +404,7 @@ function FilterForm({ store, filters, onApply }: { store: string; filters: Filte
   function clear() {
     onApply({ ...filters, types: [], streamType: '', stream: '', from: '', to: '', meta: '', value: '', tx: '', at: undefined });
   }
-  const active = filters.types.length + [filters.streamType, filters.stream, filters.from, filters.to, filters.meta, filters.tx].filter(Boolean).length;
+  const active = filters.types.length + [filters.streamType, filters.stream, filters.from, filters.to, filters.meta, filters.value, filters.tx].filter(Boolean).length;
 
   return (
     <form className="filters explorer-filters" onSubmit={submit} noValidate aria-label="Filter events">
@@ -445,7 +446,7 @@ function FilterForm({ store, filters, onApply }: { store: string; filters: Filte
       </div>
       <div>
         <label htmlFor={`${id}-value`}>equals</label>
-        <input id={`${id}-value`} value={value} onChange={(event) => setValue(event.target.value)} disabled={!meta.trim()} />
+        <input id={`${id}-value`} value={value} onChange={(event) => setValue(event.target.value)} placeholder={meta.trim() ? 'any value' : 'in any field'} />
       </div>
       <div>
         <label htmlFor={`${id}-tx`}>Transaction id</label>

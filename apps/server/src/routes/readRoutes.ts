@@ -88,8 +88,9 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
         summary: "Search a store's events (the explorer)",
         description:
           'Filters over the global order: type (may repeat), streamType, streamIdPattern (a glob: "*" any run, "?" one ' +
-          'character), createdFrom (inclusive) and createdTo (exclusive) as ISO 8601 instants, metadataKey with metadataValue ' +
-          '(a top-level metadata field equal to this text; a non-string value compares as its JSON), transactionId. ' +
+          'character), createdFrom (inclusive) and createdTo (exclusive) as ISO 8601 instants (a reversed range matches nothing), ' +
+          'metadataKey and metadataValue (a top-level metadata field equal to this text, a non-string value compared as its ' +
+          'JSON; a key alone: events that have the field; a value alone: in any top-level field), transactionId. ' +
           'The scan is bounded: it returns at most `limit` matches and examines at most `scanLimit` events, starting at ' +
           '`position` (inclusive; newest first by default, from the head). `scan.nextPosition` is where the next request ' +
           'goes on (pass it as `position`); null once the scan reached the end of the store in its direction.',
