@@ -99,12 +99,13 @@ test('fix 4: an error says its HTTP status once', async ({ page, server }) => {
 
 test('fixes 5 and 6: offline, a stream or a store never loaded says so; the append checks nothing rather than version 0', async ({ server }, testInfo) => {
   const store = 'fix-offline';
-  expect((await appendDirect(server.url, server.adminKey, store, 'elsewhere-1', { events: [1, 2, 3].map((n) => ({ type: 'Made', data: { n } })) })).status).toBe(200);
   const profile = await launchProfile();
   try {
     const page = profile.context.pages()[0] ?? (await profile.context.newPage());
     await signIn(page, server.url, server.adminKey);
     await waitForServiceWorker(page);
+    // Made after the stores list was read, so that nothing of this store is in the browser
+    expect((await appendDirect(server.url, server.adminKey, store, 'elsewhere-1', { events: [1, 2, 3].map((n) => ({ type: 'Made', data: { n } })) })).status).toBe(200);
     await profile.context.setOffline(true);
     await expect(page.getByTestId('status-online')).toHaveText('Offline');
 
