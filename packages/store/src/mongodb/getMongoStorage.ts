@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import type { Storage } from '../eventStore';
 import { UnavailableError } from '../errors';
 import { appendToStream, KeyedQueue } from './appendToStream';
-import { createCaches, DEFAULT_TUNING, Listeners, type MongoContext, type MongoTuning } from './context';
+import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context';
 import { guard, toStoreError } from './errors';
 import { mongoKeyStore } from './keys';
 import { listStreams } from './listStreams';
@@ -98,6 +98,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     queue: new KeyedQueue(),
     book: new MarkerBook(),
     listeners: new Listeners(),
+    clock: new MonotonicClock(),
   } as Omit<MongoContext, 'sequencers' | 'liveness'> as MongoContext;
   ctx.sequencers = new Sequencers(ctx);
   ctx.liveness = new Liveness(ctx);

@@ -59,7 +59,7 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   }
 
   const overlay: Overlay = { versions: new Map(), ids: new Map() };
-  const decisions = group.map((append) => decide(scope, inc, append, versions, stored, overlay));
+  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, stored, overlay));
   const commits = decisions.flatMap((d) => (d.kind === 'insert' ? [d.commit] : []));
   const metas = commits.map(commitMeta);
   for (const meta of metas) ctx.book.enter(meta);
@@ -159,6 +159,7 @@ function takeGroup(pending: PendingAppend[]): PendingAppend[] {
 
 /** Decides one append against what is known plus the group's earlier appends. */
 function decide(
+  ctx: MongoContext,
   scope: Scope,
   inc: string,
   append: PendingAppend,
@@ -183,7 +184,7 @@ function decide(
     return { kind: 'fail', error };
   }
   if (decision.kind === 'answer') return { kind: 'answer', result: decision.result };
-  const createdAt = new Date();
+  const createdAt = ctx.clock.now();
   const commit: CommitDoc = {
     _id: commitId(scope, inc, streamId, version),
     org: scope.org,
