@@ -96,6 +96,8 @@ export interface PositionDoc {
   types: string[];
   typeCounts: Array<{ t: string; n: number }>;
   createdAt: Date;
+  /** When the sequencer claimed it (its clock): `sequencedAt - createdAt` is the sequencing lag. */
+  sequencedAt: Date;
   /** The sequencer lease token it was claimed under (for audits). */
   token: number;
 }
