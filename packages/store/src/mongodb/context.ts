@@ -6,7 +6,7 @@ import type { KeyedQueue } from './appendToStream';
 import type { Liveness } from './liveness';
 import type { MarkerBook } from './markers';
 import type { Collections } from './schema';
-import type { Sequencers } from './sequencer';
+import type { Sequencers } from './sequencers';
 
 /** How this process knows a store: its incarnation. */
 export interface StoreHandle {

@@ -4,7 +4,7 @@ import { StoreError, UnavailableError } from '../errors';
 import type { MongoContext } from './context';
 import { guard, isDuplicateKeyError } from './errors';
 import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema';
-import { nextPosition } from './sequencer';
+import { nextPosition } from './sequenceOrder';
 import { currentHandle, newStoreDoc } from './storeHandle';
 
 /** Most minute buckets a chart asks for: a week. */
