@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import type { Storage } from '../eventStore';
 import { UnavailableError } from '../errors';
 import { appendToStream, KeyedQueue } from './appendToStream';
-import { createCaches, DEFAULT_TUNING, Listeners, type MongoContext, type MongoTuning } from './context';
+import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context';
 import { guard, toStoreError } from './errors';
 import { mongoKeyStore } from './keys';
 import { listStreams } from './listStreams';
@@ -11,8 +11,9 @@ import { Liveness } from './liveness';
 import { MarkerBook } from './markers';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
-import { collections, ensureSchema, probeMultikeyUnique, type Durability } from './schema';
-import { Sequencers } from './sequencer';
+import { ensureSchema, probeMultikeyUnique } from './indexes';
+import { collections, type Durability } from './schema';
+import { Sequencers } from './sequencers';
 import {
   countEventsByType,
   countEventsPerMinute,
@@ -98,6 +99,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     queue: new KeyedQueue(),
     book: new MarkerBook(),
     listeners: new Listeners(),
+    clock: new MonotonicClock(),
   } as Omit<MongoContext, 'sequencers' | 'liveness'> as MongoContext;
   ctx.sequencers = new Sequencers(ctx);
   ctx.liveness = new Liveness(ctx);
@@ -106,7 +108,8 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     ctx.uniqueEventIds = await probeMultikeyUnique(db);
     await ctx.liveness.start();
   } catch (error) {
-    if (owned) await client.close().catch(() => {});
+    // The error below is what the caller needs; a failure to close the half-open client adds nothing.
+    if (owned) await client.close().catch(() => undefined);
     const mapped = toStoreError(error);
     throw mapped instanceof UnavailableError ? mapped : new UnavailableError('MongoDB could not be prepared', { cause: error });
   }

@@ -1,6 +1,6 @@
 import { UnavailableError } from '../errors';
 import type { MongoContext } from './context';
-import { toStoreError } from './errors';
+import { retryTransient, toStoreError } from './errors';
 import { insertMarkers, retryMarkers } from './markers';
 import { commitMeta, type CommitMeta } from './schema';
 
@@ -45,8 +45,13 @@ export class Liveness {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    // A clean stop: nothing of ours is left to recover.
-    if (this.ctx.book.stale(0).length === 0) await this.ctx.c.instances.deleteOne({ _id: this.ctx.instanceId }).catch(() => {});
+    // A clean stop: nothing of ours is left to recover. If this fails, the heartbeat expires and a
+    // survivor finds nothing to mark.
+    if (this.ctx.book.stale(0).length === 0) {
+      await this.ctx.c.instances
+        .deleteOne({ _id: this.ctx.instanceId })
+        .catch((error: unknown) => this.ctx.listeners.backgroundFailure('liveness', toStoreError(error)));
+    }
   }
 
   /** @throws UnavailableError when this instance cannot say it is alive (a survivor may be recovering it). */
@@ -80,10 +85,12 @@ export class Liveness {
 
   private async beat(): Promise<void> {
     const now = Date.now();
-    await this.ctx.c.instances.updateOne(
-      { _id: this.ctx.instanceId },
-      { $set: { expiresAt: new Date(now + this.expiryMs), cleanUntil: this.ctx.book.cleanUntil(new Date(now)) } },
-      { upsert: true },
+    await retryTransient(() =>
+      this.ctx.c.instances.updateOne(
+        { _id: this.ctx.instanceId },
+        { $set: { expiresAt: new Date(now + this.expiryMs), cleanUntil: this.ctx.book.cleanUntil(new Date(now)) } },
+        { upsert: true },
+      ),
     );
     this.lastBeat = now;
   }

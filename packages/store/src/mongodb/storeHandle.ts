@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Scope } from '../eventStore';
 import type { MongoContext, StoreHandle } from './context';
-import { isDuplicateKeyError } from './errors';
+import { isDuplicateKeyError, retryTransient } from './errors';
 import { storeKey, type StoreDoc } from './schema';
 
 /** A fresh incarnation id: 12 random hex characters. */
@@ -24,6 +24,7 @@ export function newStoreDoc(scope: Scope, description: string | null): StoreDoc 
     types: {},
     firstEventAt: null,
     lastEventAt: null,
+    minutes: {},
   };
 }
 
@@ -51,7 +52,7 @@ export async function storeHandle(ctx: MongoContext, scope: Scope, { create }: {
   if (found || !create) return found;
   const doc = newStoreDoc(scope, null);
   try {
-    await ctx.c.stores.insertOne(doc);
+    await retryTransient(() => ctx.c.stores.insertOne(doc));
   } catch (error) {
     // Another writer created it first.
     if (!isDuplicateKeyError(error)) throw error;

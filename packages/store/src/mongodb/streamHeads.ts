@@ -1,7 +1,7 @@
 import { MongoBulkWriteError } from 'mongodb';
 import type { Scope } from '../eventStore';
 import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError } from './errors';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient } from './errors';
 import { streamKey, type CommitDoc, type StreamDoc } from './schema';
 
 /**
@@ -11,14 +11,19 @@ import { streamKey, type CommitDoc, type StreamDoc } from './schema';
  * and head); the stream's next append collides on the chain, reads its real end and moves the head.
  */
 
-/** A version each stream has reached: the cache, else its head document (0 when it has none). One query for all misses. */
-export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string, streamIds: string[]): Promise<Map<string, number>> {
+/**
+ * A version each stream has reached: the cache, else its head document (0 when it has none); one
+ * query for all of them. With `validate` (other instances append to the store too, so cached
+ * versions go stale), every stream's head is read, and the higher of head and cache is taken: both
+ * are never ahead of the stream, and the head has every acknowledged append.
+ */
+export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string, streamIds: string[], validate = false): Promise<Map<string, number>> {
   const versions = new Map<string, number>();
   const missing: string[] = [];
   for (const id of new Set(streamIds)) {
     const cached = ctx.versions.get(streamKey(scope, inc, id));
-    if (cached === undefined) missing.push(id);
-    else versions.set(id, cached);
+    if (cached !== undefined) versions.set(id, cached);
+    if (cached === undefined || validate) missing.push(id);
   }
   if (missing.length > 0) {
     const heads = await ctx.c.streams
@@ -27,7 +32,7 @@ export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string
       .toArray();
     const found = new Map(heads.map((h) => [h.streamId, h.version]));
     for (const id of missing) {
-      const version = found.get(id) ?? 0;
+      const version = Math.max(found.get(id) ?? 0, versions.get(id) ?? 0);
       versions.set(id, version);
       ctx.versions.set(streamKey(scope, inc, id), version);
     }
@@ -88,8 +93,11 @@ export async function moveHeads(ctx: MongoContext, commits: CommitDoc[]): Promis
 async function insertFresh(ctx: MongoContext, heads: StreamDoc[]): Promise<StreamDoc[]> {
   if (heads.length === 0) return [];
   try {
-    if (heads.length === 1) await ctx.c.streams.insertOne(heads[0]!);
-    else await ctx.c.streams.insertMany(heads, { ordered: false });
+    // A retry that meets its own earlier insert collides and moves the head by $max instead: harmless.
+    await retryTransient(async () => {
+      if (heads.length === 1) await ctx.c.streams.insertOne(heads[0]!);
+      else await ctx.c.streams.insertMany(heads, { ordered: false });
+    });
     return [];
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
@@ -113,7 +121,7 @@ async function moveExisting(ctx: MongoContext, heads: StreamDoc[]): Promise<void
   let ops = heads.map((head) => ({ updateOne: { filter: { _id: head._id }, update: headUpdate(head), upsert: true } }));
   for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.c.streams.bulkWrite(ops, { ordered: false });
+      await retryTransient(() => ctx.c.streams.bulkWrite(ops, { ordered: false }));
       return;
     } catch (error) {
       // Concurrent upserts created some first: the next try updates them.
@@ -136,7 +144,9 @@ function headUpdate(head: StreamDoc) {
 async function moveHead(ctx: MongoContext, head: StreamDoc): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const after = await ctx.c.streams.findOneAndUpdate({ _id: head._id }, headUpdate(head), { upsert: true, returnDocument: 'after' });
+      const after = await retryTransient(() =>
+        ctx.c.streams.findOneAndUpdate({ _id: head._id }, headUpdate(head), { upsert: true, returnDocument: 'after' }),
+      );
       // Another instance may have moved it further: the cache learns the newer version.
       if (after) ctx.versions.set(head._id, Math.max(after.version, head.version));
       return;
