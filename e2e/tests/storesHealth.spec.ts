@@ -19,7 +19,7 @@ test('delete a store: only with its name typed again', async ({ page, server }) 
   const store = 'doomed-store';
   expect((await appendDirect(server.url, server.adminKey, store, 'x-1', { events: [{ type: 'Made', data: {} }] })).status).toBe(200);
   await signIn(page, server.url, server.adminKey);
-  await page.getByRole('link', { name: store }).click();
+  await page.goto(`${server.url}/stores/${store}`);
   const zone = page.getByRole('region', { name: 'Delete this store' });
   const confirm = zone.getByLabel(`Type ${store} to confirm`);
   await confirm.fill('doomed');
@@ -27,6 +27,7 @@ test('delete a store: only with its name typed again', async ({ page, server }) 
   await confirm.fill(store);
   await zone.getByRole('button', { name: 'Delete store' }).click();
   await expect(page.getByRole('heading', { name: 'Event stores' })).toBeVisible();
+  await expect(page.getByTestId('store-row').first()).toBeVisible();
   await expect(page.getByRole('link', { name: store })).toHaveCount(0);
   const gone = await fetch(`${server.url}/api/event-stores/${store}`, { headers: { 'X-API-Key': server.adminKey } });
   expect(gone.status).toBe(404);
