@@ -1,8 +1,10 @@
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
-import type { Limits } from '@eventlane/contracts';
+import type { Limits, SystemInfo } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import type { HandlerDeps } from './handlers/deps';
+import { createSystemInfo } from './handlers/system';
 import { apiKeyFromHeaders } from './http/auth';
+import { createMetrics } from './http/metrics';
 import { AppendNotifier } from './live/appendNotifier';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
 
@@ -23,6 +25,8 @@ export interface Context extends Services {
 export interface Services {
   deps: HandlerDeps;
   live: LiveTails;
+  /** `system.info`: version, storage, uptime and metrics figures of this instance. */
+  systemInfo: () => Promise<SystemInfo>;
 }
 
 /**
@@ -30,13 +34,16 @@ export interface Services {
  * process (SQLite: an append through it; MongoDB: this instance's sequencer gave positions), its
  * tails wake at once; polling (every `liveTailPollMs`) covers progress made elsewhere.
  */
-export function createServices(storage: Storage, options: { limits: Limits; liveTailPollMs?: number }): Services {
+export function createServices(
+  storage: Storage,
+  options: { limits: Limits; liveTailPollMs?: number; systemInfo?: () => Promise<SystemInfo> },
+): Services {
   const notifier = new AppendNotifier();
   storage.watch({ globalOrderAdvanced: (scope) => notifier.notify(scope) });
   const live = new LiveTails(storage, notifier, {
     pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
   });
-  return { deps: { storage, limits: options.limits }, live };
+  return { deps: { storage, limits: options.limits }, live, systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()) };
 }
 
 export function createContextFactory(services: Services) {

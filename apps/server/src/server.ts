@@ -19,6 +19,8 @@ import { registerEventStoreRoutes } from './routes/eventStoreRoutes';
 import { registerHealthRoutes } from './routes/healthRoutes';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute';
 import { registerReadRoutes } from './routes/readRoutes';
+import { registerSystemRoutes } from './routes/systemRoutes';
+import { createSystemInfo } from './handlers/system';
 import { appRouter, type AppRouter } from './routers';
 
 export interface ServerOptions {
@@ -51,7 +53,11 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
-  const services = createServices(metrics.instrument(options.storage), { limits, liveTailPollMs: options.liveTailPollMs });
+  const services = createServices(metrics.instrument(options.storage), {
+    limits,
+    liveTailPollMs: options.liveTailPollMs,
+    systemInfo: createSystemInfo(options.storage, metrics),
+  });
   const { deps } = services;
   const { storage } = deps;
   const server = Fastify({
@@ -92,6 +98,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     registerAppendRoute(app, storage, limits);
     registerEventStoreRoutes(app, deps);
     registerReadRoutes(app, deps);
+    registerSystemRoutes(app, services.systemInfo);
     registerOpenApiRoute(app);
     endTailsOnClose(app, services.live);
     await app.register(fastifyTRPCPlugin, {

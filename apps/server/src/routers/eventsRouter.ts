@@ -1,7 +1,8 @@
 import { tracked } from '@trpc/server';
-import { eventStoreNameSchema, makeReadStoreEventsQuerySchema, storeTailInputSchema } from '@eventlane/contracts';
+import { eventStoreNameSchema, makeReadStoreEventsQuerySchema, makeSearchStoreEventsInputSchema, storeTailInputSchema } from '@eventlane/contracts';
 import { ensureEventStore, scopeOf } from '../handlers/deps';
 import { readStoreEvents } from '../handlers/events';
+import { searchStoreEvents } from '../handlers/search';
 import { mappingErrors, readProcedure, router } from '../trpc';
 
 /** A store's events in global order: pages, and a live tail. */
@@ -9,6 +10,8 @@ export const eventsRouter = router({
   list: readProcedure
     .input(makeReadStoreEventsQuerySchema().extend({ eventStoreName: eventStoreNameSchema }))
     .query(({ ctx, input }) => readStoreEvents(ctx.deps, ctx.auth, input)),
+  /** The explorer: filters over the global order as a bounded scan (see handlers/search.ts). */
+  search: readProcedure.input(makeSearchStoreEventsInputSchema()).query(({ ctx, input }) => searchStoreEvents(ctx.deps, ctx.auth, input)),
   /**
    * A store's new events in global order (SSE), from `fromPosition` or from now. Each is tracked
    * by its global position, so a reconnecting client resumes right after the last one it got.
