@@ -39,6 +39,17 @@ interface Overlay {
  */
 export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends): Promise<void> {
   const group = takeGroup(appends.pending);
+  try {
+    await decideAndInsert(ctx, scope, appends, group);
+  } catch (error) {
+    // A bug guard: every append of the group is answered (settling one twice does nothing), and
+    // none that was put back for another try is tried after its answer.
+    for (let i = appends.pending.length - 1; i >= 0; i--) if (group.includes(appends.pending[i]!)) appends.pending.splice(i, 1);
+    for (const append of group) append.reject(toStoreError(error));
+  }
+}
+
+async function decideAndInsert(ctx: MongoContext, scope: Scope, appends: StoreAppends, group: PendingAppend[]): Promise<void> {
   let inc: string;
   let versions: Map<string, number>;
   /** Streams whose version was read from the chain in this group (the truth, not a lower bound). */
