@@ -1,10 +1,10 @@
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
-import type { HandlerDeps } from './handlers/deps';
-import { apiKeyFromHeaders } from './http/auth';
-import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
-import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
+import type { HandlerDeps } from './handlers/deps.js';
+import { apiKeyFromHeaders } from './http/auth.js';
+import { AppendNotifier, withAppendNotifications } from './live/appendNotifier.js';
+import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails.js';
 
 /**
  * What every procedure sees. The key is only taken from the headers here; it is checked by the

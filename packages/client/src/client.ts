@@ -1,23 +1,23 @@
 import { Dexie } from 'dexie';
 import { DEFAULT_LIMITS } from '@eventlane/contracts';
-import { DEFAULT_BACKOFF } from './backoff';
-import { rebaseFollowers } from './coalesce';
-import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
-import type { EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
-import { createHttpTransport } from './httpTransport';
-import { defaultLeader, type BroadcastChannelLike } from './leader';
-import { createLiveStore } from './liveStore';
-import { browserOnlineSignal, systemClock } from './onlineSignal';
-import { OutboxDb } from './outboxDb';
-import { createAppendPreparer } from './prepareAppend';
-import { createStatusStore, type LocalStatus } from './statusStore';
-import { StreamCache } from './streamCache';
-import { SyncEngine, toOutboxError } from './syncEngine';
-import { createTrpcReadTransport } from './trpcReadTransport';
-import type { ClientLimits, OutboxEntry, OutboxError } from './types';
-import { stopWatchingSettled, watchSettled } from './watchSettled';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import { rebaseFollowers } from './coalesce.js';
+import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors.js';
+import type { EventlaneClient, EventlaneClientOptions } from './eventlaneClient.js';
+import { createHttpTransport } from './httpTransport.js';
+import { defaultLeader, type BroadcastChannelLike } from './leader.js';
+import { createLiveStore } from './liveStore.js';
+import { browserOnlineSignal, systemClock } from './onlineSignal.js';
+import { OutboxDb } from './outboxDb.js';
+import { createAppendPreparer } from './prepareAppend.js';
+import { createStatusStore, type LocalStatus } from './statusStore.js';
+import { StreamCache } from './streamCache.js';
+import { SyncEngine, toOutboxError } from './syncEngine.js';
+import { createTrpcReadTransport } from './trpcReadTransport.js';
+import type { ClientLimits, OutboxEntry, OutboxError } from './types.js';
+import { stopWatchingSettled, watchSettled } from './watchSettled.js';
 
-export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
+export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient.js';
 
 const EDITABLE = new Set(['conflict', 'rejected', 'paused']);
 

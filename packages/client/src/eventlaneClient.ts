@@ -1,10 +1,10 @@
 import type { Dexie } from 'dexie';
 import type { EventInput, ExpectedStreamVersion } from '@eventlane/contracts';
-import type { BroadcastChannelLike, LeaderElector } from './leader';
-import type { OutboxDb } from './outboxDb';
-import type { StreamSnapshot } from './streamCache';
-import type { AppendTransport, ReadTransport } from './transport';
-import type { BackoffOptions, ClientLimits, Clock, ExternalStore, OnlineSignal, OutboxEntry, QueuedAppend, SyncStatus } from './types';
+import type { BroadcastChannelLike, LeaderElector } from './leader.js';
+import type { OutboxDb } from './outboxDb.js';
+import type { StreamSnapshot } from './streamCache.js';
+import type { AppendTransport, ReadTransport } from './transport.js';
+import type { BackoffOptions, ClientLimits, Clock, ExternalStore, OnlineSignal, OutboxEntry, QueuedAppend, SyncStatus } from './types.js';
 
 export interface EventlaneClientOptions {
   /** The server, e.g. `https://events.example.com`. */

@@ -1,4 +1,4 @@
-import type { Clock } from './types';
+import type { Clock } from './types.js';
 
 /**
  * Decides which tab syncs. `start` calls `onChange(true)` when this tab becomes the leader and

@@ -1,5 +1,5 @@
 import { liveQuery, type Subscription } from 'dexie';
-import type { ExternalStore } from './types';
+import type { ExternalStore } from './types.js';
 
 /**
  * A Dexie live query as an external store (`subscribe` + `getSnapshot`, what React's

@@ -1,6 +1,6 @@
 import { eventStoreNameSchema, makeAppendRequestSchema, streamIdSchema, type EventInput, type ExpectedStreamVersion, type ValidationIssue } from '@eventlane/contracts';
-import { InvalidAppendError } from './errors';
-import type { ClientLimits, QueuedEvent } from './types';
+import { InvalidAppendError } from './errors.js';
+import type { ClientLimits, QueuedEvent } from './types.js';
 
 function issuesOf(error: { issues: ReadonlyArray<{ code: string; message: string; path: ReadonlyArray<PropertyKey> }> }, prefix: string[]): ValidationIssue[] {
   return error.issues.map((issue) => ({

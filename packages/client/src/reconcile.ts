@@ -1,6 +1,6 @@
 import type { AppendResponse } from '@eventlane/contracts';
-import { ReadError, readAllStreamEvents, type ReadTransport } from './transport';
-import type { OutboxEntry, OutboxError } from './types';
+import { ReadError, readAllStreamEvents, type ReadTransport } from './transport.js';
+import type { OutboxEntry, OutboxError } from './types.js';
 
 export type EntryUpdate = [id: number, change: Partial<OutboxEntry>];
 

@@ -1,6 +1,6 @@
-import { createLiveStore } from './liveStore';
-import { INITIAL_SYNC_STATE, type OutboxDb, type SharedSyncState } from './outboxDb';
-import type { ExternalStore, OutboxError, SyncStatus } from './types';
+import { createLiveStore } from './liveStore.js';
+import { INITIAL_SYNC_STATE, type OutboxDb, type SharedSyncState } from './outboxDb.js';
+import type { ExternalStore, OutboxError, SyncStatus } from './types.js';
 
 interface SharedView {
   shared: SharedSyncState;

@@ -1,9 +1,9 @@
 import { Dexie } from 'dexie';
 import type { StoredEvent } from '@eventlane/contracts';
-import { createLiveStore } from './liveStore';
-import type { CachedStream, OutboxDb } from './outboxDb';
-import { readAllStreamEvents, type ReadTransport } from './transport';
-import type { Clock, ExternalStore } from './types';
+import { createLiveStore } from './liveStore.js';
+import type { CachedStream, OutboxDb } from './outboxDb.js';
+import { readAllStreamEvents, type ReadTransport } from './transport.js';
+import type { Clock, ExternalStore } from './types.js';
 
 export interface StreamSnapshot {
   store: string;

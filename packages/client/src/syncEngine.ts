@@ -1,10 +1,10 @@
-import { backoffDelay } from './backoff';
-import { buildAppendRequest, planBatch, splitAppendResponse } from './coalesce';
-import type { OutboxDb, SharedSyncState } from './outboxDb';
-import { reconcileBatch, syncedUpdate, type EntryUpdate } from './reconcile';
-import { onStorageMutated, rangesOf, treeHas, type DbMutation } from './storageMutations';
-import type { AppendResult, AppendTransport, ReadTransport } from './transport';
-import type { BackoffOptions, ClientLimits, Clock, OutboxEntry, OutboxError } from './types';
+import { backoffDelay } from './backoff.js';
+import { buildAppendRequest, planBatch, splitAppendResponse } from './coalesce.js';
+import type { OutboxDb, SharedSyncState } from './outboxDb.js';
+import { reconcileBatch, syncedUpdate, type EntryUpdate } from './reconcile.js';
+import { onStorageMutated, rangesOf, treeHas, type DbMutation } from './storageMutations.js';
+import type { AppendResult, AppendTransport, ReadTransport } from './transport.js';
+import type { BackoffOptions, ClientLimits, Clock, OutboxEntry, OutboxError } from './types.js';
 
 export interface SyncEngineOptions {
   db: OutboxDb;

@@ -1,6 +1,6 @@
 import { eventsPageResponseSchema } from '@eventlane/contracts';
 import type { AppRouter } from '@eventlane/server';
-import { ReadError, type ReadTransport, type StreamPage } from './transport';
+import { ReadError, type ReadTransport, type StreamPage } from './transport.js';
 
 /** The input of `streams.events`, checked against the server's router type (a type-only import). */
 type StreamEventsInput = AppRouter['streams']['events']['_def']['$types']['input'];

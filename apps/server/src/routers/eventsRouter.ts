@@ -1,8 +1,8 @@
 import { tracked } from '@trpc/server';
 import { eventStoreNameSchema, makeReadStoreEventsQuerySchema, storeTailInputSchema } from '@eventlane/contracts';
-import { ensureEventStore, scopeOf } from '../handlers/deps';
-import { readStoreEvents } from '../handlers/events';
-import { mappingErrors, readProcedure, router } from '../trpc';
+import { ensureEventStore, scopeOf } from '../handlers/deps.js';
+import { readStoreEvents } from '../handlers/events.js';
+import { mappingErrors, readProcedure, router } from '../trpc.js';
 
 /** A store's events in global order: pages, and a live tail. */
 export const eventsRouter = router({

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError } from 'mongodb';
 import { parseStreamType, type ExpectedStreamVersion } from '@eventlane/contracts';
-import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
-import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
-import { applyCommit, type EventIdAt, type MongoContext, type PendingAppend, type StoreAppends, type StoreState } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError, toStoreError } from './errors';
-import { commitId, storeKey, streamKey, type CommitDoc, type EventDoc, type StreamDoc } from './schema';
-import { ensureStoreDoc, readStreamVersion, refresh, storeState } from './storeState';
+import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore.js';
+import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors.js';
+import { applyCommit, type EventIdAt, type MongoContext, type PendingAppend, type StoreAppends, type StoreState } from './context.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, toStoreError } from './errors.js';
+import { commitId, storeKey, streamKey, type CommitDoc, type EventDoc, type StreamDoc } from './schema.js';
+import { ensureStoreDoc, readStreamVersion, refresh, storeState } from './storeState.js';
 
 /** Collisions with other instances before an append gives up with UnavailableError (retryable). */
 const MAX_ATTEMPTS = 100;

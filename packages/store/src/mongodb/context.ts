@@ -1,6 +1,6 @@
 import type { ExpectedStreamVersion } from '@eventlane/contracts';
-import type { AppendResult, Scope } from '../eventStore';
-import { storeKey, type Collections, type CommitDoc, type EventDoc } from './schema';
+import type { AppendResult, Scope } from '../eventStore.js';
+import { storeKey, type Collections, type CommitDoc, type EventDoc } from './schema.js';
 
 /** The commit fields a store state needs: positions and event ids, never event data. */
 export type CommitHead = Pick<CommitDoc, 'streamId' | 'fromVersion' | 'toVersion' | 'globalFrom' | 'globalTo'> & {

@@ -1,15 +1,15 @@
 import { MongoClient } from 'mongodb';
-import type { Storage } from '../eventStore';
-import { UnavailableError } from '../errors';
-import { appendToStream } from './appendToStream';
-import { KeyedQueue, StoreStates, type MongoContext } from './context';
-import { guard, toStoreError } from './errors';
-import { mongoKeyStore } from './keys';
-import { listStreams } from './listStreams';
-import { readStore } from './readStore';
-import { readStream } from './readStream';
-import { collections, ensureSchema } from './schema';
-import { countEventsByType, countEventsPerMinute, createStore, deleteStore, getStore, headGlobalPosition, listStores } from './stores';
+import type { Storage } from '../eventStore.js';
+import { UnavailableError } from '../errors.js';
+import { appendToStream } from './appendToStream.js';
+import { KeyedQueue, StoreStates, type MongoContext } from './context.js';
+import { guard, toStoreError } from './errors.js';
+import { mongoKeyStore } from './keys.js';
+import { listStreams } from './listStreams.js';
+import { readStore } from './readStore.js';
+import { readStream } from './readStream.js';
+import { collections, ensureSchema } from './schema.js';
+import { countEventsByType, countEventsPerMinute, createStore, deleteStore, getStore, headGlobalPosition, listStores } from './stores.js';
 
 export interface MongoStorageOptions {
   /** `mongodb://…`; ignored when `client` is given. */

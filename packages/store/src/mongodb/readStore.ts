@@ -1,9 +1,9 @@
 import type { GlobalEvent } from '@eventlane/contracts';
-import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore';
-import { readNextGlobal } from './storeState';
-import type { MongoContext } from './context';
-import { guard } from './errors';
-import { countMatches, overlapFilter, scanPage, shiftBounds, type ScanSpec } from './scanCommits';
+import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore.js';
+import { readNextGlobal } from './storeState.js';
+import type { MongoContext } from './context.js';
+import { guard } from './errors.js';
+import { countMatches, overlapFilter, scanPage, shiftBounds, type ScanSpec } from './scanCommits.js';
 
 /**
  * A store's events in global order. Without a stream filter the scan walks the store chain; with

@@ -1,8 +1,8 @@
-import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore';
-import { readStreamVersion } from './storeState';
-import type { MongoContext } from './context';
-import { guard } from './errors';
-import { countMatches, overlapFilter, scanPage, shiftBounds, type ScanSpec } from './scanCommits';
+import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore.js';
+import { readStreamVersion } from './storeState.js';
+import type { MongoContext } from './context.js';
+import { guard } from './errors.js';
+import { countMatches, overlapFilter, scanPage, shiftBounds, type ScanSpec } from './scanCommits.js';
 
 /**
  * A stream's events by stream position. The version is read first and bounds the page, so the

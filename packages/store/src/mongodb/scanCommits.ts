@@ -1,8 +1,8 @@
 import type { StoredEvent } from '@eventlane/contracts';
 import type { Filter } from 'mongodb';
-import type { EventsPage, SortDirection } from '../eventStore';
-import type { MongoContext } from './context';
-import type { CommitDoc, EventDoc } from './schema';
+import type { EventsPage, SortDirection } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import type { CommitDoc, EventDoc } from './schema.js';
 
 /** Which chain a scan walks: one stream's (stream positions) or the store's (global positions). */
 export type Chain = 'stream' | 'global';

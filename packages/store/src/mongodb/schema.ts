@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { ApiKeyScope } from '@eventlane/contracts';
-import type { Scope } from '../eventStore';
+import type { Scope } from '../eventStore.js';
 
 /**
  * One event inside a commit. `data` and `metadata` are kept as JSON strings, not as BSON

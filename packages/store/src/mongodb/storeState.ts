@@ -1,7 +1,7 @@
-import type { Scope } from '../eventStore';
-import { applyCommit, COMMIT_HEAD_PROJECTION, type CommitHead, type MongoContext, type StoreState } from './context';
-import { isDuplicateKeyError } from './errors';
-import { commitId, storeKey } from './schema';
+import type { Scope } from '../eventStore.js';
+import { applyCommit, COMMIT_HEAD_PROJECTION, type CommitHead, type MongoContext, type StoreState } from './context.js';
+import { isDuplicateKeyError } from './errors.js';
+import { commitId, storeKey } from './schema.js';
 
 /** This process's state of a store, read from the database the first time. */
 export async function storeState(ctx: MongoContext, scope: Scope): Promise<StoreState> {

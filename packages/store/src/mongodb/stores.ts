@@ -1,10 +1,10 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
-import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
-import { StoreError } from '../errors';
-import { waitForHeadWrites } from './appendToStream';
-import type { MongoContext } from './context';
-import { guard, isDuplicateKeyError } from './errors';
-import { storeKey, type StoreDoc } from './schema';
+import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import { waitForHeadWrites } from './appendToStream.js';
+import type { MongoContext } from './context.js';
+import { guard, isDuplicateKeyError } from './errors.js';
+import { storeKey, type StoreDoc } from './schema.js';
 
 function summary(doc: StoreDoc): EventStoreSummary {
   return { eventStoreName: doc.store, description: doc.description, created: doc.createdAt.toISOString() };

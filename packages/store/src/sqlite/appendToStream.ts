@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseStreamType, type ExpectedStreamVersion } from '@eventlane/contracts';
-import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
-import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
-import { isUniqueViolation, toStoreError, type Connection } from './connection';
-import { streamVersion } from './readStream';
+import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore.js';
+import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors.js';
+import { isUniqueViolation, toStoreError, type Connection } from './connection.js';
+import { streamVersion } from './readStream.js';
 
 export type AppendToStream = (
   scope: Scope,
