@@ -16,7 +16,7 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 // nothing about speed, which on a shared machine would only make the suite flaky.
 describe('pnpm bench --quick', () => {
   it('runs every benchmark, prints the ratio table and writes results/<date>.json and .md', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--quick', '--out', outDir], {
+    const { stdout } = await run(process.execPath, ['--conditions=@eventlane/source', '--import', 'tsx', 'src/cli.ts', '--quick', '--out', outDir], {
       cwd: benchDir,
       maxBuffer: 16 * 1024 * 1024,
       timeout: 880_000,
