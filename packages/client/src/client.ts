@@ -13,7 +13,6 @@ import { createAppendPreparer } from './prepareAppend.js';
 import { createStatusStore, type LocalStatus } from './statusStore.js';
 import { StreamCache } from './streamCache.js';
 import { SyncEngine, toOutboxError } from './syncEngine.js';
-import { createTrpcReadTransport } from './trpcReadTransport.js';
 import type { ClientLimits, OutboxEntry, OutboxError } from './types.js';
 import { stopWatchingSettled, watchSettled } from './watchSettled.js';
 
@@ -32,7 +31,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
   const db = new OutboxDb(options.dbName, options.dexieOptions);
   const http = createHttpTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch, clock });
   const transport = options.transport ?? http;
-  const reader = options.reader ?? createTrpcReadTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch });
+  const reader = options.reader ?? http;
   const local: LocalStatus = { signal: { online: signal.isOnline(), at: clock.now() }, isLeader: false, persisted: null, localError: null };
   const reportLocalError = (error: OutboxError) => {
     local.localError = error;

@@ -33,7 +33,7 @@ export interface EventlaneClientOptions {
   keyChannel?: BroadcastChannelLike | null;
   /** Replaces the REST append transport (e.g. in tests). */
   transport?: AppendTransport;
-  /** Replaces the reads; the default is the server's tRPC read router (`createTrpcReadTransport`), the REST reads are `createHttpTransport`. */
+  /** Replaces the reads; the default is the REST read API (`createHttpTransport`), the same routes as the published product's. */
   reader?: ReadTransport;
   /** Dexie options such as `{ indexedDB, IDBKeyRange }` where there is no global IndexedDB. */
   dexieOptions?: ConstructorParameters<typeof Dexie>[1];

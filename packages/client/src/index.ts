@@ -1,7 +1,6 @@
 export { createEventlaneClient, type EventlaneClient, type EventlaneClientOptions, type AppendOptions } from './client.js';
 export { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors.js';
 export { createHttpTransport, type HttpTransportOptions } from './httpTransport.js';
-export { createTrpcReadTransport, type TrpcReadTransportOptions } from './trpcReadTransport.js';
 export { ReadError, readAllStreamEvents, type AppendResult, type AppendTransport, type ReadTransport, type StreamPage } from './transport.js';
 export { broadcastChannelLeader, defaultLeader, soleLeader, webLocksLeader, type BroadcastChannelLike, type LeaderElector, type LockManagerLike } from './leader.js';
 export { browserOnlineSignal, manualOnlineSignal, systemClock } from './onlineSignal.js';

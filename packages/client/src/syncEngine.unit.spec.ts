@@ -208,7 +208,7 @@ describe('status codes', () => {
     clock.advance(500); // the retry coalesces A and B: the server knows A's id but not B's → 409 duplicate
     expect(await a.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 1, eventsWritten: 0 } });
     expect(await b.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 2, eventsWritten: 1 } });
-    expect(server.requests.some((r) => r.method === 'GET' && r.path === '/trpc/streams.events')).toBe(true);
+    expect(server.requests.some((r) => r.method === 'GET' && r.path === '/api/event-stores/orders/streams/order-1/events')).toBe(true);
     expect(server.stream('orders', 'order-1').map((e) => e.type)).toEqual(['A', 'B']);
   });
 
