@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sourceResolution } from './vitest.shared';
+import { sourceResolution } from './vitest.shared.ts';
 
 // One run over every package; each package keeps its own config (globalSetup, timeouts).
 export default defineConfig({

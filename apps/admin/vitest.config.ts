@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
-import { sourceResolution } from '../../vitest.shared';
+import { sourceResolution } from '../../vitest.shared.ts';
 
 // Unit tests of the app's pure parts; browser flows are in e2e/ (Playwright).
 export default defineProject({
