@@ -131,6 +131,15 @@ export function broadcastChannelLeader(
 }
 
 /**
+ * The Web Lock (and BroadcastChannel) name the clients of one database elect their syncing
+ * context by. Outside a browser, give clients that share a database one lock manager and this
+ * name: `leader: webLocksLeader(syncLockName(dbName), locks)`.
+ */
+export function syncLockName(dbName: string): string {
+  return `eventlane-sync:${dbName}`;
+}
+
+/**
  * Web Locks when the platform has them; else, in a browser page, the BroadcastChannel election;
  * else (Node: one process, no tabs) a sole leader, so that a script syncs at once.
  */
