@@ -11,7 +11,8 @@ export default defineConfig({
       'chaos',
       'bench',
       // The workspace as a whole: lint boundaries, the packed client, the compiled server.
-      { ...sourceResolution, test: { name: 'workspace', include: ['test/**/*.spec.ts'], testTimeout: 600_000 } },
+      // One file at a time: `npm start` and the pack test both build packages/client/dist.
+      { ...sourceResolution, test: { name: 'workspace', include: ['test/**/*.spec.ts'], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false } },
     ],
   },
 });

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,startup,drain-browser] [--out DIR] [--profile DIR]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -15,6 +15,7 @@ import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
 import { memory } from './benchmarks/memory';
 import { reads } from './benchmarks/reads';
+import { startup } from './benchmarks/startup';
 import { storage } from './benchmarks/storage';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
 import { renderMarkdown, type RunReport } from './report';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   reads,
   drain: clientDrain,
   memory,
+  startup,
 };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
       console.log(`  done in ${result.seconds.toFixed(1)} s`);
       write(); // after each benchmark, so that a long run stopped early keeps what it measured
     }
-    const mongo = names.some((n) => n !== 'memory' && n !== 'drain') ? await context.mongo() : null;
+    const mongo = names.some((n) => !['memory', 'drain', 'startup', 'drain-browser'].includes(n)) ? await context.mongo() : null;
     if (mongo) report.versions['MongoDB-wire server'] = 'error' in mongo ? mongo.error : mongo.description;
   } finally {
     await context.close();
