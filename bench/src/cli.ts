@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { browserDrain } from './benchmarks/browserDrain';
 import { clientDrain } from './benchmarks/clientDrain';
 import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   drain: clientDrain,
   memory,
   startup,
+  'drain-browser': browserDrain,
 };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
