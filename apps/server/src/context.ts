@@ -3,7 +3,7 @@ import type { Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import type { HandlerDeps } from './handlers/deps.js';
 import { apiKeyFromHeaders } from './http/auth.js';
-import { AppendNotifier, withAppendNotifications } from './live/appendNotifier.js';
+import { AppendNotifier } from './live/appendNotifier.js';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails.js';
 
 /**
@@ -26,16 +26,17 @@ export interface Services {
 }
 
 /**
- * Wires the storage for reads and live tails: appends through it wake this server's tails at
- * once; polling (every `liveTailPollMs`) covers writers elsewhere.
+ * Wires the storage for reads and live tails: whenever a store's global order advances in this
+ * process (SQLite: an append through it; MongoDB: this instance's sequencer gave positions), its
+ * tails wake at once; polling (every `liveTailPollMs`) covers progress made elsewhere.
  */
 export function createServices(storage: Storage, options: { limits: Limits; liveTailPollMs?: number }): Services {
   const notifier = new AppendNotifier();
-  const notifying = withAppendNotifications(storage, notifier);
-  const live = new LiveTails(notifying, notifier, {
+  storage.watch({ globalOrderAdvanced: (scope) => notifier.notify(scope) });
+  const live = new LiveTails(storage, notifier, {
     pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
   });
-  return { deps: { storage: notifying, limits: options.limits }, live };
+  return { deps: { storage, limits: options.limits }, live };
 }
 
 export function createContextFactory(services: Services) {

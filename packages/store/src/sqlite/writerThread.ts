@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AppendResult } from '../eventStore.js';
 import { UnavailableError } from '../errors.js';
-import { encodeEvents, type AppendRequest, type AppendToStream } from './appendToStream.js';
+import { encodeEvents } from '../appendDecision.js';
+import type { AppendRequest, AppendToStream } from './appendToStream.js';
 import type { SQLiteStorageOptions } from './database.js';
 import { errorFromWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol.js';
 
