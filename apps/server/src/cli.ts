@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { API_KEY_SCOPES, organizationIdSchema, type ApiKeyScope } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
