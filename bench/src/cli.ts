@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,startup,drain-browser] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser] [--out DIR] [--profile DIR]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -16,6 +16,7 @@ import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
 import { memory } from './benchmarks/memory';
 import { reads } from './benchmarks/reads';
+import { scaleOut } from './benchmarks/scaleOut';
 import { startup } from './benchmarks/startup';
 import { storage } from './benchmarks/storage';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   reads,
   drain: clientDrain,
   memory,
+  scaleout: scaleOut,
   startup,
   'drain-browser': browserDrain,
 };

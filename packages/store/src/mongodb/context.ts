@@ -91,6 +91,17 @@ export interface MongoContext {
   /** Per store key: its groups and its deletion, one after another in this process. */
   queue: KeyedQueue;
   listeners: Listeners;
+  /** Commit times, strictly increasing within this process (the sequencer orders commits by them). */
+  clock: MonotonicClock;
+}
+
+/** `Date.now()`, but never the same or earlier twice: commits of one process get distinct, growing times. */
+export class MonotonicClock {
+  private last = 0;
+  now(): Date {
+    this.last = Math.max(Date.now(), this.last + 1);
+    return new Date(this.last);
+  }
 }
 
 /** The caches, bounded in bytes: `cacheBytes` split between stream versions (half), sequenced ends and incarnations. */

@@ -1,5 +1,6 @@
 import type { Scope } from '../eventStore.js';
 import type { MongoContext } from './context.js';
+import { retryTransient, toStoreError } from './errors.js';
 import { encodeTypeKey, incarnationKey, storeKey, type PositionDoc } from './schema.js';
 
 /** Buckets older than this are pruned (the charts show at most a week). */
@@ -31,14 +32,15 @@ export async function countPositions(ctx: MongoContext, scope: Scope, inc: strin
     }
     if (p.createdAt > lastAt) lastAt = p.createdAt;
   }
-  const updated = await ctx.c.stores.updateOne(
+  // Conditional on countedTo, so a retry can never count twice.
+  const updated = await retryTransient(() => ctx.c.stores.updateOne(
     { _id: storeKey(scope), inc, countedTo: from },
     {
       $inc: inc$,
       $set: { countedTo: to, ...(from === 0 ? { firstEventAt: positions[0]!.createdAt } : {}) },
       $max: { lastEventAt: lastAt },
     },
-  );
+  ));
   if (updated.matchedCount === 0) {
     const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { _id: 0, inc: 1, countedTo: 1 } });
     if (!doc || doc.inc !== inc) return 'store_gone';
@@ -52,7 +54,12 @@ export async function countPositions(ctx: MongoContext, scope: Scope, inc: strin
     }
     return 'counted';
   }
-  await countMinutes(ctx, scope, inc, positions);
+  try {
+    await countMinutes(ctx, scope, inc, positions);
+  } catch (error) {
+    // Not retried ($inc twice would over-count): the chart under-counts these minutes.
+    ctx.listeners.backgroundFailure('minute_counts', toStoreError(error));
+  }
   return 'counted';
 }
 

@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import type { Storage } from '../eventStore.js';
 import { UnavailableError } from '../errors.js';
 import { appendToStream, KeyedQueue } from './appendToStream.js';
-import { createCaches, DEFAULT_TUNING, Listeners, type MongoContext, type MongoTuning } from './context.js';
+import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context.js';
 import { guard, toStoreError } from './errors.js';
 import { mongoKeyStore } from './keys.js';
 import { listStreams } from './listStreams.js';
@@ -98,6 +98,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     queue: new KeyedQueue(),
     book: new MarkerBook(),
     listeners: new Listeners(),
+    clock: new MonotonicClock(),
   } as Omit<MongoContext, 'sequencers' | 'liveness'> as MongoContext;
   ctx.sequencers = new Sequencers(ctx);
   ctx.liveness = new Liveness(ctx);

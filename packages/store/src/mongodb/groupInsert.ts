@@ -5,7 +5,7 @@ import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecisi
 import type { AppendResult, Scope } from '../eventStore.js';
 import { UnavailableError, VersionConflictError } from '../errors.js';
 import type { MongoContext, PendingAppend, StoreAppends } from './context.js';
-import { isDuplicateKeyCode, toStoreError } from './errors.js';
+import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError } from './errors.js';
 import { markCommits } from './markers.js';
 import { commitId, commitMeta, streamKey, type CommitDoc } from './schema.js';
 import { readHandle, storeHandle } from './storeHandle.js';
@@ -59,7 +59,7 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   }
 
   const overlay: Overlay = { versions: new Map(), ids: new Map() };
-  const decisions = group.map((append) => decide(scope, inc, append, versions, stored, overlay));
+  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, stored, overlay));
   const commits = decisions.flatMap((d) => (d.kind === 'insert' ? [d.commit] : []));
   const metas = commits.map(commitMeta);
   for (const meta of metas) ctx.book.enter(meta);
@@ -102,7 +102,7 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
         append.resolve({ nextExpectedStreamVersion: decision.commit.toVersion + 1, eventsWritten: decision.commit.count });
       } else if (outcome.error !== null) append.reject(toStoreError(outcome.error));
       else {
-        if (index === outcome.committed) {
+        if (index === outcome.committed && !outcome.busy) {
           // The one the index refused: its version was stale, or its ids are stored.
           if (outcome.idsRefused) append.lookup = true;
           else append.stale = true;
@@ -159,6 +159,7 @@ function takeGroup(pending: PendingAppend[]): PendingAppend[] {
 
 /** Decides one append against what is known plus the group's earlier appends. */
 function decide(
+  ctx: MongoContext,
   scope: Scope,
   inc: string,
   append: PendingAppend,
@@ -183,7 +184,7 @@ function decide(
     return { kind: 'fail', error };
   }
   if (decision.kind === 'answer') return { kind: 'answer', result: decision.result };
-  const createdAt = new Date();
+  const createdAt = ctx.clock.now();
   const commit: CommitDoc = {
     _id: commitId(scope, inc, streamId, version),
     org: scope.org,
@@ -222,7 +223,10 @@ interface InsertOutcome {
   idsRefused: boolean;
   /** Not a collision: the commits from `committed` on may or may not be in. */
   error: unknown;
+  /** The server refused the commit at `committed` for now (nothing of it written): it tries again as it was. */
+  busy?: boolean;
 }
+
 
 /** One ordered insert: it stops at the first refused commit; those before it are in. */
 async function insertCommits(ctx: MongoContext, commits: CommitDoc[]): Promise<InsertOutcome> {
@@ -237,11 +241,16 @@ async function insertCommits(ctx: MongoContext, commits: CommitDoc[]): Promise<I
       const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       const first = errors.reduce((a, b) => (a.index <= b.index ? a : b));
       if (isDuplicateKeyCode(first.code)) return { committed: first.index, idsRefused: onEventIds(first.errmsg, undefined), error: null };
+      // Refused for now (FerretDB's SQLITE_BUSY): the ones before it are in; the rest simply try again.
+      if (isTransientCode(first.code, first.errmsg)) {
+        return { committed: first.index, idsRefused: false, error: null, busy: true };
+      }
       return { committed: first.index, idsRefused: false, error };
     }
     if (error instanceof MongoServerError && isDuplicateKeyCode(error.code)) {
       return { committed: 0, idsRefused: onEventIds(error.errmsg, error), error: null };
     }
+    if (isTransientWriteError(error)) return { committed: 0, idsRefused: false, error: null, busy: true };
     return { committed: 0, idsRefused: false, error };
   }
 }

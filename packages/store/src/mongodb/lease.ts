@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError } from './errors.js';
+import { isDuplicateKeyError, retryTransient } from './errors.js';
 
 /** A lease document: who holds it, until when, and the fencing token of the current holding. */
 export interface LeaseDoc {
@@ -57,12 +57,12 @@ export class Lease<T extends LeaseDoc> {
     const now = Date.now();
     const until = now + this.ttlMs;
     try {
-      const doc = await this.collection.findOneAndUpdate(
+      const doc = await retryTransient(() => this.collection.findOneAndUpdate(
         { _id: this.id, $or: [{ holder: this.holder }, { expiresAt: { $lt: new Date(now) } }] } as never,
         { $set: { ...this.fields, holder: this.holder, expiresAt: new Date(until) }, $inc: { token: 1 } } as never,
         // No projection: FerretDB v1 does not implement one on findAndModify.
         { upsert: true, returnDocument: 'after' },
-      );
+      ));
       if (doc && doc.holder === this.holder) {
         this.held = { token: doc.token, until };
         return true;
@@ -81,10 +81,13 @@ export class Lease<T extends LeaseDoc> {
   async renew(): Promise<boolean> {
     if (!this.held) return false;
     const until = Date.now() + this.ttlMs;
-    const doc = await this.collection.findOneAndUpdate(
-      { _id: this.id, holder: this.holder, token: this.held.token } as never,
-      { $set: { expiresAt: new Date(until) } } as never,
-      { returnDocument: 'after' },
+    const token = this.held.token;
+    const doc = await retryTransient(() =>
+      this.collection.findOneAndUpdate(
+        { _id: this.id, holder: this.holder, token } as never,
+        { $set: { expiresAt: new Date(until) } } as never,
+        { returnDocument: 'after' },
+      ),
     );
     if (!doc) {
       this.held = null;
@@ -99,9 +102,8 @@ export class Lease<T extends LeaseDoc> {
     if (!this.held) return;
     const token = this.held.token;
     this.held = null;
-    await this.collection.updateOne(
-      { _id: this.id, holder: this.holder, token } as never,
-      { $set: { holder: null, expiresAt: new Date(0) } } as never,
+    await retryTransient(() =>
+      this.collection.updateOne({ _id: this.id, holder: this.holder, token } as never, { $set: { holder: null, expiresAt: new Date(0) } } as never),
     );
   }
 

@@ -1,6 +1,6 @@
 import { UnavailableError } from '../errors.js';
 import type { MongoContext } from './context.js';
-import { toStoreError } from './errors.js';
+import { retryTransient, toStoreError } from './errors.js';
 import { insertMarkers, retryMarkers } from './markers.js';
 import { commitMeta, type CommitMeta } from './schema.js';
 
@@ -80,10 +80,12 @@ export class Liveness {
 
   private async beat(): Promise<void> {
     const now = Date.now();
-    await this.ctx.c.instances.updateOne(
-      { _id: this.ctx.instanceId },
-      { $set: { expiresAt: new Date(now + this.expiryMs), cleanUntil: this.ctx.book.cleanUntil(new Date(now)) } },
-      { upsert: true },
+    await retryTransient(() =>
+      this.ctx.c.instances.updateOne(
+        { _id: this.ctx.instanceId },
+        { $set: { expiresAt: new Date(now + this.expiryMs), cleanUntil: this.ctx.book.cleanUntil(new Date(now)) } },
+        { upsert: true },
+      ),
     );
     this.lastBeat = now;
   }

@@ -1,5 +1,5 @@
 import type { MongoContext } from './context.js';
-import { isDuplicateKeyCode, isDuplicateKeyError } from './errors.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient } from './errors.js';
 import { MongoBulkWriteError } from 'mongodb';
 import type { CommitMeta } from './schema.js';
 
@@ -51,8 +51,11 @@ export class MarkerBook {
 export async function insertMarkers(ctx: MongoContext, metas: CommitMeta[]): Promise<void> {
   if (metas.length === 0) return;
   try {
-    if (metas.length === 1) await ctx.c.markers.insertOne(metas[0]!);
-    else await ctx.c.markers.insertMany(metas, { ordered: false });
+    // Markers are hints: a retry that meets its own earlier insert collides, which is fine.
+    await retryTransient(async () => {
+      if (metas.length === 1) await ctx.c.markers.insertOne(metas[0]!);
+      else await ctx.c.markers.insertMany(metas, { ordered: false });
+    });
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
       const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];

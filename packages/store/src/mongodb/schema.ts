@@ -1,6 +1,7 @@
 import type { Collection, Db, IndexDirection } from 'mongodb';
 import type { ApiKeyScope } from '@eventlane/contracts';
 import type { Scope } from '../eventStore.js';
+import { UnavailableError } from '../errors.js';
 
 /**
  * The MongoDB layout (NOTES.md has the protocol). Every collection that holds a store's data leads
@@ -95,6 +96,8 @@ export interface PositionDoc {
   types: string[];
   typeCounts: Array<{ t: string; n: number }>;
   createdAt: Date;
+  /** When the sequencer claimed it (its clock): `sequencedAt - createdAt` is the sequencing lag. */
+  sequencedAt: Date;
   /** The sequencer lease token it was claimed under (for audits). */
   token: number;
 }
@@ -264,7 +267,7 @@ export const INDEXES: Record<string, IndexSpec[]> = {
   api_keys: [
     { name: 'key_id', key: { keyId: 1 }, unique: true },
     { name: 'key_hash', key: { keyHash: 1 }, unique: true },
-    { name: 'organization', key: { organizationId: 1, createdAt: 1, keyId: 1 } },
+    { name: 'organization_keys', key: { organizationId: 1, createdAt: 1, keyId: 1 } },
   ],
 };
 
@@ -286,6 +289,14 @@ export function collections(db: Db, durability: Durability): Collections {
  * second instance or a restart opens the same database.
  */
 export async function ensureSchema(db: Db): Promise<void> {
+  // The layout before incarnations and the sequencer (one store chain, `globalFrom` on commits)
+  // had a `store_chain` index: its data would be invisible to this version.
+  const existing = await db.collection('commits').indexes().catch(() => []);
+  if (existing.some((index) => index.name === 'store_chain')) {
+    throw new UnavailableError(
+      'This MongoDB database holds the commits of an earlier Eventlane layout (one store chain); this version cannot read them. Use a new database (MONGODB_DB).',
+    );
+  }
   await Promise.all(
     Object.entries(INDEXES).map(async ([name, specs]) => {
       const collection = db.collection(name);

@@ -2,7 +2,7 @@ import { MongoBulkWriteError } from 'mongodb';
 import type { Scope } from '../eventStore.js';
 import type { MongoContext } from './context.js';
 import { countPositions, pruneMinutes } from './counters.js';
-import { isDuplicateKeyCode, isDuplicateKeyError, toStoreError } from './errors.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError } from './errors.js';
 import { Lease } from './lease.js';
 import { commitMeta, incarnationKey, positionId, type CommitMeta, type PositionDoc, type SequencerDoc } from './schema.js';
 
@@ -137,6 +137,7 @@ export class Sequencer {
       const token = this.lease.token;
       if (token === null) throw new Error('sequencer lease lost');
       const positions: PositionDoc[] = [];
+      const sequencedAt = new Date();
       let g = this.next;
       for (const claim of claims) {
         const count = claim.toVersion - claim.fromVersion + 1;
@@ -154,6 +155,7 @@ export class Sequencer {
           types: claim.typeCounts.map((c) => c.t),
           typeCounts: claim.typeCounts,
           createdAt: claim.createdAt,
+          sequencedAt,
           token,
         });
         g += count;
@@ -168,7 +170,7 @@ export class Sequencer {
         ctx.listeners.globalOrderAdvanced(scope);
       }
     }
-    if (stale.length > 0) await ctx.c.markers.deleteMany({ _id: { $in: stale } });
+    if (stale.length > 0) await retryTransient(() => ctx.c.markers.deleteMany({ _id: { $in: stale } }));
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       await pruneMinutes(ctx, scope, inc);
@@ -202,9 +204,12 @@ export class Sequencer {
       if (error instanceof MongoBulkWriteError) {
         const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
         const first = errors.reduce((a, b) => (a.index <= b.index ? a : b));
+        // Refused for now: the positions before it are ours; the next round goes on from there.
+        if (isTransientCode(first.code, first.errmsg)) return positions.slice(0, first.index);
         if (!isDuplicateKeyCode(first.code)) throw error;
         inserted = first.index;
-      } else if (!isDuplicateKeyError(error)) throw error;
+      } else if (isTransientWriteError(error)) return [];
+      else if (!isDuplicateKeyError(error)) throw error;
       this.next = null;
       for (const p of positions.slice(inserted)) this.ctx.sequenced.delete(seqKey(this.scope, this.inc, p.streamId));
       if (!(await this.lease.renew())) throw new Error('sequencer lease lost');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Scope } from '../eventStore.js';
 import type { MongoContext, StoreHandle } from './context.js';
-import { isDuplicateKeyError } from './errors.js';
+import { isDuplicateKeyError, retryTransient } from './errors.js';
 import { storeKey, type StoreDoc } from './schema.js';
 
 /** A fresh incarnation id: 12 random hex characters. */
@@ -51,7 +51,7 @@ export async function storeHandle(ctx: MongoContext, scope: Scope, { create }: {
   if (found || !create) return found;
   const doc = newStoreDoc(scope, null);
   try {
-    await ctx.c.stores.insertOne(doc);
+    await retryTransient(() => ctx.c.stores.insertOne(doc));
   } catch (error) {
     // Another writer created it first.
     if (!isDuplicateKeyError(error)) throw error;

@@ -1,7 +1,7 @@
 import { MongoBulkWriteError } from 'mongodb';
 import type { Scope } from '../eventStore.js';
 import type { MongoContext } from './context.js';
-import { isDuplicateKeyCode, isDuplicateKeyError } from './errors.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient } from './errors.js';
 import { streamKey, type CommitDoc, type StreamDoc } from './schema.js';
 
 /**
@@ -88,8 +88,11 @@ export async function moveHeads(ctx: MongoContext, commits: CommitDoc[]): Promis
 async function insertFresh(ctx: MongoContext, heads: StreamDoc[]): Promise<StreamDoc[]> {
   if (heads.length === 0) return [];
   try {
-    if (heads.length === 1) await ctx.c.streams.insertOne(heads[0]!);
-    else await ctx.c.streams.insertMany(heads, { ordered: false });
+    // A retry that meets its own earlier insert collides and moves the head by $max instead: harmless.
+    await retryTransient(async () => {
+      if (heads.length === 1) await ctx.c.streams.insertOne(heads[0]!);
+      else await ctx.c.streams.insertMany(heads, { ordered: false });
+    });
     return [];
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
@@ -113,7 +116,7 @@ async function moveExisting(ctx: MongoContext, heads: StreamDoc[]): Promise<void
   let ops = heads.map((head) => ({ updateOne: { filter: { _id: head._id }, update: headUpdate(head), upsert: true } }));
   for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.c.streams.bulkWrite(ops, { ordered: false });
+      await retryTransient(() => ctx.c.streams.bulkWrite(ops, { ordered: false }));
       return;
     } catch (error) {
       // Concurrent upserts created some first: the next try updates them.
@@ -136,7 +139,9 @@ function headUpdate(head: StreamDoc) {
 async function moveHead(ctx: MongoContext, head: StreamDoc): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const after = await ctx.c.streams.findOneAndUpdate({ _id: head._id }, headUpdate(head), { upsert: true, returnDocument: 'after' });
+      const after = await retryTransient(() =>
+        ctx.c.streams.findOneAndUpdate({ _id: head._id }, headUpdate(head), { upsert: true, returnDocument: 'after' }),
+      );
       // Another instance may have moved it further: the cache learns the newer version.
       if (after) ctx.versions.set(head._id, Math.max(after.version, head.version));
       return;
