@@ -7,12 +7,14 @@ import { UnavailableError, VersionConflictError } from '../errors.js';
 import type { MongoContext, PendingAppend, StoreAppends } from './context.js';
 import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError } from './errors.js';
 import { markCommits } from './markers.js';
-import { commitId, commitMeta, streamKey, type CommitDoc } from './schema.js';
+import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema.js';
 import { readHandle, storeHandle } from './storeHandle.js';
 import { chainEnd, knownVersions, moveHeads } from './streamHeads.js';
 
 /** Collisions before an append gives up with UnavailableError (retryable). */
 const MAX_ATTEMPTS = 100;
+/** How long a store's cached versions are checked against its heads after a collision with another instance. */
+const CONTENDED_MS = 30_000;
 /** At most this many appends, and (past the first) this many events, share one insert. */
 const MAX_GROUP_APPENDS = 128;
 const MAX_GROUP_EVENTS = 5_000;
@@ -39,13 +41,18 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   const group = takeGroup(appends.pending);
   let inc: string;
   let versions: Map<string, number>;
+  /** Streams whose version was read from the chain in this group (the truth, not a lower bound). */
+  let suspect: string[];
   let stored: Map<string, StoredIdAt>;
   try {
     await ctx.liveness.ensureAlive();
     inc = (await storeHandle(ctx, scope, { create: true }))!.inc;
-    const suspect = [...new Set(group.filter((a) => a.stale).map((a) => a.streamId))];
+    // A stream that collided once: its head has most likely moved past us (the other writer moves
+    // it before answering); again: read the chain's end, the truth (a scan on FerretDB v1).
+    suspect = [...new Set(group.filter((a) => a.confirm || (a.stale && a.attempts > 1)).map((a) => a.streamId))];
     const truths = await Promise.all(suspect.map((id) => chainEnd(ctx, scope, inc, id)));
-    versions = await knownVersions(ctx, scope, inc, group.filter((a) => !a.stale).map((a) => a.streamId));
+    const contended = (ctx.contended.get(storeKey(scope)) ?? 0) > Date.now() || group.some((a) => a.stale);
+    versions = await knownVersions(ctx, scope, inc, group.filter((a) => !suspect.includes(a.streamId)).map((a) => a.streamId), contended);
     suspect.forEach((id, i) => versions.set(id, truths[i]!));
     // MongoDB refuses a stored id at the insert; FerretDB v1 does not, so there ids are looked up
     // first. Everywhere, a conflict is only answered once a replay is ruled out.
@@ -59,7 +66,8 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   }
 
   const overlay: Overlay = { versions: new Map(), ids: new Map() };
-  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, stored, overlay));
+  const verified = new Set(suspect);
+  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, verified, stored, overlay));
   const commits = decisions.flatMap((d) => (d.kind === 'insert' ? [d.commit] : []));
   const metas = commits.map(commitMeta);
   for (const meta of metas) ctx.book.enter(meta);
@@ -105,7 +113,11 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
         if (index === outcome.committed && !outcome.busy) {
           // The one the index refused: its version was stale, or its ids are stored.
           if (outcome.idsRefused) append.lookup = true;
-          else append.stale = true;
+          else {
+            append.stale = true;
+            // Another instance writes this store too: from now on, check cached versions against the heads.
+            ctx.contended.set(storeKey(scope), Date.now() + CONTENDED_MS);
+          }
         }
         again.push(append);
       }
@@ -120,7 +132,7 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
     if (decision.kind === 'answer') append.resolve(decision.result);
     else if (decision.kind === 'fail') append.reject(toStoreError(decision.error));
     else {
-      append.stale = true;
+      append.confirm = true;
       again.push(append);
     }
   });
@@ -164,6 +176,7 @@ function decide(
   inc: string,
   append: PendingAppend,
   versions: Map<string, number>,
+  verified: Set<string>,
   stored: Map<string, StoredIdAt>,
   overlay: Overlay,
 ): Decision {
@@ -180,7 +193,7 @@ function decide(
   } catch (error) {
     // A known version is never ahead of the stream: a conflict is certain when the stream is
     // already past what was expected, or when the version was just read from the chain.
-    if (error instanceof VersionConflictError && !append.stale && !certainConflict(expected, version)) return { kind: 'again' };
+    if (error instanceof VersionConflictError && !verified.has(streamId) && !certainConflict(expected, version)) return { kind: 'again' };
     return { kind: 'fail', error };
   }
   if (decision.kind === 'answer') return { kind: 'answer', result: decision.result };

@@ -134,6 +134,13 @@ export interface StoreDoc {
   types: Record<string, number>;
   firstEventAt: Date | null;
   lastEventAt: Date | null;
+  /** Events per minute of commit time (`minuteKey`), for charts; pruned after 8 days. */
+  minutes: Record<string, number>;
+}
+
+/** The minute of a time as a document key: `2026-11-30T07:55` (no `.`). */
+export function minuteKey(at: Date): string {
+  return at.toISOString().slice(0, 16);
 }
 
 /** The sequencer lease of one store incarnation. */
@@ -146,17 +153,6 @@ export interface SequencerDoc {
   /** Fencing token: bumped on every acquisition. */
   token: number;
   expiresAt: Date;
-}
-
-/** Events per minute of a store (for charts), by the minute of their commit. */
-export interface MinuteCountDoc {
-  _id: string;
-  org: string;
-  store: string;
-  inc: string;
-  /** `2026-11-30T07:55:00.000Z` */
-  minute: string;
-  count: number;
 }
 
 /** A live server instance; a survivor recovers a dead one's unmarked commits. */
@@ -207,7 +203,6 @@ export interface Collections {
   streams: Collection<StreamDoc>;
   stores: Collection<StoreDoc>;
   sequencers: Collection<SequencerDoc>;
-  minuteCounts: Collection<MinuteCountDoc>;
   instances: Collection<InstanceDoc>;
   organizations: Collection<OrganizationDoc>;
   apiKeys: Collection<ApiKeyDoc>;
@@ -220,7 +215,6 @@ export const COLLECTION_NAMES: Record<keyof Collections, string> = {
   streams: 'streams',
   stores: 'stores',
   sequencers: 'sequencers',
-  minuteCounts: 'minute_counts',
   instances: 'instances',
   organizations: 'organizations',
   apiKeys: 'api_keys',
@@ -261,7 +255,6 @@ export const INDEXES: Record<string, IndexSpec[]> = {
   ],
   stores: [{ name: 'store', key: { org: 1, store: 1 }, unique: true }],
   sequencers: [],
-  minute_counts: [{ name: 'minute', key: { org: 1, store: 1, inc: 1, minute: 1 } }],
   instances: [{ name: 'expiry', key: { expiresAt: 1 } }],
   organizations: [{ name: 'organization', key: { organizationId: 1 }, unique: true }],
   api_keys: [
