@@ -6,7 +6,7 @@ import type { KeyedQueue } from './appendToStream.js';
 import type { Liveness } from './liveness.js';
 import type { MarkerBook } from './markers.js';
 import type { Collections } from './schema.js';
-import type { Sequencers } from './sequencer.js';
+import type { Sequencers } from './sequencers.js';
 
 /** How this process knows a store: its incarnation. */
 export interface StoreHandle {

@@ -11,8 +11,9 @@ import { Liveness } from './liveness.js';
 import { MarkerBook } from './markers.js';
 import { readStore } from './readStore.js';
 import { readStream } from './readStream.js';
-import { collections, ensureSchema, probeMultikeyUnique, type Durability } from './schema.js';
-import { Sequencers } from './sequencer.js';
+import { ensureSchema, probeMultikeyUnique } from './indexes.js';
+import { collections, type Durability } from './schema.js';
+import { Sequencers } from './sequencers.js';
 import {
   countEventsByType,
   countEventsPerMinute,
@@ -107,7 +108,8 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     ctx.uniqueEventIds = await probeMultikeyUnique(db);
     await ctx.liveness.start();
   } catch (error) {
-    if (owned) await client.close().catch(() => {});
+    // The error below is what the caller needs; a failure to close the half-open client adds nothing.
+    if (owned) await client.close().catch(() => undefined);
     const mapped = toStoreError(error);
     throw mapped instanceof UnavailableError ? mapped : new UnavailableError('MongoDB could not be prepared', { cause: error });
   }

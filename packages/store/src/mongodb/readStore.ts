@@ -5,7 +5,7 @@ import type { MongoContext } from './context.js';
 import { guard } from './errors.js';
 import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages.js';
 import type { PositionDoc } from './schema.js';
-import { nextPosition } from './sequencer.js';
+import { nextPosition } from './sequenceOrder.js';
 import { currentHandle } from './storeHandle.js';
 
 /**

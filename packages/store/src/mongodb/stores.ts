@@ -4,7 +4,7 @@ import { StoreError, UnavailableError } from '../errors.js';
 import type { MongoContext } from './context.js';
 import { guard, isDuplicateKeyError } from './errors.js';
 import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema.js';
-import { nextPosition } from './sequencer.js';
+import { nextPosition } from './sequenceOrder.js';
 import { currentHandle, newStoreDoc } from './storeHandle.js';
 
 /** Most minute buckets a chart asks for: a week. */
