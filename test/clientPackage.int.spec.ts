@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Size budget, minified + gzip (-9), as an app bundler includes it with dexie, zod and react
- * left to the app. Measured 2026-11-30: core 12,624 bytes, /react 196 (packages/client/README.md, "Size").
+ * left to the app. Measured 2026-11-30: core 12,807 bytes, /react 196 (packages/client/README.md, "Size").
  */
 const BUDGET = { core: 16 * 1024, react: 1024 };
 
