@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
-import { DEFAULT_SECURITY, type SecurityOptions } from './http/security';
+import { DEFAULT_SECURITY, type SecurityOptions } from './http/security.js';
 
 export interface Config {
   port: number;

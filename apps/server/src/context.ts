@@ -1,12 +1,12 @@
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { Limits, SystemInfo } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
-import type { HandlerDeps } from './handlers/deps';
-import { createSystemInfo } from './handlers/system';
-import { apiKeyFromHeaders } from './http/auth';
-import { createMetrics } from './http/metrics';
-import { AppendNotifier } from './live/appendNotifier';
-import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
+import type { HandlerDeps } from './handlers/deps.js';
+import { createSystemInfo } from './handlers/system.js';
+import { apiKeyFromHeaders } from './http/auth.js';
+import { createMetrics } from './http/metrics.js';
+import { AppendNotifier } from './live/appendNotifier.js';
+import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails.js';
 
 /**
  * What every procedure sees. The key is only taken from the headers here; it is checked by the

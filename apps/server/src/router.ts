@@ -1,5 +1,7 @@
 /**
- * The types-only entry `@eventlane/server/router`: the tRPC router's type for clients (the admin
- * app, services). It exports no value, so importing it can never pull server code into a bundle.
+ * `@eventlane/server/router`: the tRPC router's type and nothing else. Clients (the admin app,
+ * `@eventlane/client`) type their tRPC calls with it; the entry has no runtime export (its
+ * `exports` entry has only a `types` condition), so importing it for a value fails and no server
+ * code can reach a client bundle.
  */
-export type { AppRouter } from './routers';
+export type { AppRouter } from './routers/index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type Limits } from './limits';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export const EXPECTED_VERSION_MODES = ['no_stream', 'stream_exists', 'any'] as const;
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type Limits } from './limits';
-import { eventStoreNameSchema, streamIdSchema, streamTypeSchema } from './names';
-import { globalEventSchema, type StoredEvent } from './events';
-import { eventTypeFilterSchema, integerParam, positionSchema, sortDirectionSchema, streamIdPatternSchema, typeList } from './reads';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { eventStoreNameSchema, streamIdSchema, streamTypeSchema } from './names.js';
+import { globalEventSchema, type StoredEvent } from './events.js';
+import { eventTypeFilterSchema, integerParam, positionSchema, sortDirectionSchema, streamIdPatternSchema, typeList } from './reads.js';
 
 /*
  * The store-wide event explorer: `GET /api/event-stores/{name}/events/search` and `events.search`.

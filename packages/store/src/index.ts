@@ -1,3 +1,3 @@
-export type * from './eventStore';
-export * from './errors';
-export { globToRegExp } from './glob';
+export type * from './eventStore.js';
+export * from './errors.js';
+export { globToRegExp } from './glob.js';

@@ -7,8 +7,8 @@ import {
   type SearchStoreEventsQuery,
   type SearchStoreEventsResponse,
 } from '@eventlane/contracts';
-import type { AuthContext } from '../http/auth';
-import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps';
+import type { AuthContext } from '../http/auth.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 /**
  * `GET /api/event-stores/{name}/events/search` · `events.search`: the explorer's filters over a

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SystemInfo } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
-import type { ServerMetrics } from '../http/metrics';
+import type { ServerMetrics } from '../http/metrics.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const APPEND_ROUTE = '/api/event-stores/:eventStoreName/streams/:streamId';

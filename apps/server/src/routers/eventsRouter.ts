@@ -1,9 +1,9 @@
 import { tracked } from '@trpc/server';
 import { eventStoreNameSchema, makeReadStoreEventsQuerySchema, makeSearchStoreEventsInputSchema, storeTailInputSchema } from '@eventlane/contracts';
-import { ensureEventStore, scopeOf } from '../handlers/deps';
-import { readStoreEvents } from '../handlers/events';
-import { searchStoreEvents } from '../handlers/search';
-import { mappingErrors, readProcedure, router } from '../trpc';
+import { ensureEventStore, scopeOf } from '../handlers/deps.js';
+import { readStoreEvents } from '../handlers/events.js';
+import { searchStoreEvents } from '../handlers/search.js';
+import { mappingErrors, readProcedure, router } from '../trpc.js';
 
 /** A store's events in global order: pages, and a live tail. */
 export const eventsRouter = router({

@@ -15,11 +15,11 @@ import {
   streamTypeParamsSchema,
   streamsPageResponseSchema,
 } from '@eventlane/contracts';
-import type { HandlerDeps } from '../handlers/deps';
-import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events';
-import { searchStoreEvents } from '../handlers/search';
-import { listStreams } from '../handlers/streams';
-import { readErrorResponses } from './errorResponses';
+import type { HandlerDeps } from '../handlers/deps.js';
+import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events.js';
+import { searchStoreEvents } from '../handlers/search.js';
+import { listStreams } from '../handlers/streams.js';
+import { readErrorResponses } from './errorResponses.js';
 
 /** Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. */
 export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { systemInfoSchema, type SystemInfo } from '@eventlane/contracts';
-import { readErrorResponses } from './errorResponses';
+import { readErrorResponses } from './errorResponses.js';
 
 /** `GET /api/system`: the same answer as the tRPC `system.info` procedure. */
 export function registerSystemRoutes(server: FastifyInstance, systemInfo: () => Promise<SystemInfo>): void {

@@ -1,9 +1,9 @@
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import type { StoredIdAt } from '../appendDecision';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError, writeErrorsOf } from './errors';
-import type { CommitDoc } from './schema';
+import type { StoredIdAt } from '../appendDecision.js';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError, writeErrorsOf } from './errors.js';
+import type { CommitDoc } from './schema.js';
 
 export interface InsertOutcome {
   /** The commits before this index are in the database. */

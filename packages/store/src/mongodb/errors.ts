@@ -1,5 +1,5 @@
 import { MongoError, MongoServerError, type MongoBulkWriteError } from 'mongodb';
-import { StoreError, UnavailableError } from '../errors';
+import { StoreError, UnavailableError } from '../errors.js';
 
 /** E11000: a unique index refused the write. The caller decides what the collision means. */
 export function isDuplicateKeyError(error: unknown): boolean {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { parseStreamType } from '@eventlane/contracts';
-import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecision';
-import type { AppendResult, Scope } from '../eventStore';
-import { UnavailableError, VersionConflictError } from '../errors';
-import type { MongoContext, PendingAppend, StoreAppends } from './context';
-import { insertCommits, lookupEventIds, removeDeadCommits } from './commitWrites';
-import { toStoreError } from './errors';
-import { markCommits } from './markers';
-import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema';
-import { readHandle, storeHandle } from './storeHandle';
-import { chainEnd, knownVersions, moveHeads } from './streamHeads';
+import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecision.js';
+import type { AppendResult, Scope } from '../eventStore.js';
+import { UnavailableError, VersionConflictError } from '../errors.js';
+import type { MongoContext, PendingAppend, StoreAppends } from './context.js';
+import { insertCommits, lookupEventIds, removeDeadCommits } from './commitWrites.js';
+import { toStoreError } from './errors.js';
+import { markCommits } from './markers.js';
+import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema.js';
+import { readHandle, storeHandle } from './storeHandle.js';
+import { chainEnd, knownVersions, moveHeads } from './streamHeads.js';
 
 /** Collisions before an append gives up with UnavailableError (retryable). */
 const MAX_ATTEMPTS = 100;

@@ -1,5 +1,5 @@
 import type { Db, IndexDirection } from 'mongodb';
-import { UnavailableError } from '../errors';
+import { UnavailableError } from '../errors.js';
 
 export interface IndexSpec {
   name: string;

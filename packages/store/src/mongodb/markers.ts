@@ -1,7 +1,7 @@
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors.js';
 import { MongoBulkWriteError } from 'mongodb';
-import type { CommitMeta } from './schema';
+import type { CommitMeta } from './schema.js';
 
 /**
  * Markers: a commit without a global position yet. The append writes its commits' markers right

@@ -1,11 +1,11 @@
 import { MongoBulkWriteError } from 'mongodb';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { countPositions, pruneMinutes } from './counters';
-import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError, writeErrorsOf } from './errors';
-import { Lease } from './lease';
-import { incarnationKey, positionId, type PositionDoc, type SequencerDoc } from './schema';
-import { nextPosition, orderClaims, seqKey } from './sequenceOrder';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { countPositions, pruneMinutes } from './counters.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError, writeErrorsOf } from './errors.js';
+import { Lease } from './lease.js';
+import { incarnationKey, positionId, type PositionDoc, type SequencerDoc } from './schema.js';
+import { nextPosition, orderClaims, seqKey } from './sequenceOrder.js';
 
 /** Markers read per round. */
 const ROUND_SIZE = 256;

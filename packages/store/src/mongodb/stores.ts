@@ -1,11 +1,11 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
-import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
-import { StoreError, UnavailableError } from '../errors';
-import type { MongoContext } from './context';
-import { guard, isDuplicateKeyError } from './errors';
-import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema';
-import { nextPosition } from './sequenceOrder';
-import { currentHandle, newStoreDoc } from './storeHandle';
+import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore.js';
+import { StoreError, UnavailableError } from '../errors.js';
+import type { MongoContext } from './context.js';
+import { guard, isDuplicateKeyError } from './errors.js';
+import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema.js';
+import { nextPosition } from './sequenceOrder.js';
+import { currentHandle, newStoreDoc } from './storeHandle.js';
 
 /** Most minute buckets a chart asks for: a week. */
 const MAX_MINUTES = 7 * 24 * 60 + 1;

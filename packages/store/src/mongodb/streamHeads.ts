@@ -1,8 +1,8 @@
 import { MongoBulkWriteError } from 'mongodb';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors';
-import { streamKey, type CommitDoc, type StreamDoc } from './schema';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors.js';
+import { streamKey, type CommitDoc, type StreamDoc } from './schema.js';
 
 /**
  * Stream heads: each stream's version counter, moved forward with `findOneAndUpdate($max)` after

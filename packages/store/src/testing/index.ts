@@ -1,2 +1,2 @@
-export { testEventStore, type ConformanceOptions } from './eventStoreConformance';
-export { startMongoTestServer, type MongoTestServer } from './mongoTestServer';
+export { testEventStore, type ConformanceOptions } from './eventStoreConformance.js';
+export { startMongoTestServer, type MongoTestServer } from './mongoTestServer.js';
