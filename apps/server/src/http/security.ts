@@ -53,8 +53,14 @@ export function registerSecurity(server: FastifyInstance, options: Partial<Secur
   // Fastify's own JSON parser drops secure-json-parse's reason, so a `__proto__` body would answer
   // a bare `invalid_json`; this one keeps the SyntaxError, which errors.ts maps to `forbidden_key`.
   server.removeContentTypeParser('application/json');
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) {
+      // Many clients send `Content-Type: application/json` on every request, bodiless DELETEs
+      // included: a route that takes no body (and a URL with no route) treats it as no body.
+      // A route with a body schema still answers that an empty body is not JSON.
+      if (request.routeOptions.schema?.body === undefined) return done(null, undefined);
+      return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
+    }
     try {
       done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
