@@ -83,10 +83,11 @@ export function createServer(options: ServerOptions): EventlaneServer {
   server.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
   );
-  server.addHook('onSend', async (request, reply) => {
+  // The first hook: every answer carries the id, 429s, other errors and 404s included.
+  server.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-
   registerRouteCatalog(server);
   registerSecurity(server, options.security);
   registerMetrics(server, metrics);

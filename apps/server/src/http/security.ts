@@ -1,11 +1,11 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { hashApiKey, looksLikeApiKey } from '../apiKeys.js';
 import { apiKeyFromHeaders } from './auth.js';
 import { tooManyRequests } from './errors.js';
+import { staticSecurityHeaders } from './securityHeaders.js';
 
 export interface SecurityOptions {
   /** Requests per API key (per client IP for requests without a well-formed key) per window; 0 turns the limiter off. */
@@ -43,11 +43,15 @@ export function rateLimitKey(request: FastifyRequest): string {
 export function registerSecurity(server: FastifyInstance, options: Partial<SecurityOptions> = {}): void {
   const settings: SecurityOptions = { ...DEFAULT_SECURITY, ...options };
 
-  void server.register(helmet, {
-    global: true,
+  const securityHeaders = staticSecurityHeaders({
     // Helmet's default CSP otherwise; but the default listener is plain http on 127.0.0.1, where
     // `upgrade-insecure-requests` would send the admin app's own assets to an https port that isn't there.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  // The first hook of every request (404s and errors included): set before anything can answer.
+  server.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
 
   // Fastify's own JSON parser drops secure-json-parse's reason, so a `__proto__` body would answer
