@@ -48,6 +48,8 @@ export interface BenchContext {
   /** `--seconds` / `--rounds`: the HTTP benchmark's measured round length and count, when set. */
   seconds?: number;
   rounds?: number;
+  /** `--shapes 1x4,10x16`: the HTTP benchmark's shapes (events per request × connections), when set. */
+  shapes?: string[];
   /** The commit `--compare` names (resolved and built on first use), or null without `--compare`. */
   baseline(): Promise<{ dir: string; commit: string } | null>;
   /**
@@ -72,6 +74,7 @@ export function createContext(options: {
   skipMongodb?: boolean;
   seconds?: number;
   rounds?: number;
+  shapes?: string[];
 }): BenchContext {
   const dirs: string[] = [];
   let mongo: Promise<MongoTestServer> | null = null;
@@ -86,6 +89,7 @@ export function createContext(options: {
     skipMongodb: options.skipMongodb ?? false,
     ...(options.seconds ? { seconds: options.seconds } : {}),
     ...(options.rounds ? { rounds: options.rounds } : {}),
+    ...(options.shapes ? { shapes: options.shapes } : {}),
     baseline() {
       if (!context.compare) return Promise.resolve(null);
       baseline ??= prepareTree(context.compare);

@@ -93,13 +93,19 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
   const timing = context.quick ? { warmupSec: 0.5, durationSec: 0.75, rounds: 3 } : { warmupSec: 2, durationSec: 5, rounds: 3 };
   if (context.seconds) timing.durationSec = context.seconds;
   if (context.rounds) timing.rounds = context.rounds;
-  const shapes: Shape[] = [
-    { batch: 1, connections: 1 },
-    { batch: 1, connections: 4 },
-    { batch: 1, connections: 16 },
-    { batch: 10, connections: 16 },
-    ...(context.quick ? [] : [{ batch: 100, connections: 16 }]),
-  ];
+  const shapes: Shape[] = context.shapes
+    ? context.shapes.map((shape) => {
+        const [batch, connections] = shape.split('x').map(Number);
+        if (!batch || !connections) throw new Error(`--shapes: "${shape}" is not <events per request>x<connections>`);
+        return { batch, connections };
+      })
+    : [
+        { batch: 1, connections: 1 },
+        { batch: 1, connections: 4 },
+        { batch: 1, connections: 16 },
+        { batch: 10, connections: 16 },
+        ...(context.quick ? [] : [{ batch: 100, connections: 16 }]),
+      ];
   const baseline = await context.baseline().catch((error: Error) => {
     notes.push(`--compare ${context.compare}: not measured (${error.message})`);
     return null;
