@@ -2,8 +2,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { hashApiKey, looksLikeApiKey } from '../apiKeys.js';
-import { apiKeyFromHeaders } from './auth.js';
+import { decorateKeyHash, keyHashOf } from './auth.js';
 import { tooManyRequests } from './errors.js';
 import { staticSecurityHeaders } from './securityHeaders.js';
 
@@ -22,7 +21,7 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
 });
 
 /** Probes and scrapes are not clients: a load balancer or Prometheus must never be throttled into marking us down. */
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The limiter's bucket: the SHA-256 of a well-formed API key (never the key itself, which would sit
@@ -30,8 +29,8 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * behind one NAT sync at once while one noisy key cannot starve the others.
  */
 export function rateLimitKey(request: FastifyRequest): string {
-  const key = apiKeyFromHeaders(request.headers);
-  return key !== null && looksLikeApiKey(key) ? `key:${hashApiKey(key)}` : `ip:${request.ip}`;
+  const hash = keyHashOf(request);
+  return hash !== '' ? `key:${hash}` : `ip:${request.ip}`;
 }
 
 /**
@@ -42,6 +41,7 @@ export function rateLimitKey(request: FastifyRequest): string {
  */
 export function registerSecurity(server: FastifyInstance, options: Partial<SecurityOptions> = {}): void {
   const settings: SecurityOptions = { ...DEFAULT_SECURITY, ...options };
+  decorateKeyHash(server);
 
   const securityHeaders = staticSecurityHeaders({
     // Helmet's default CSP otherwise; but the default listener is plain http on 127.0.0.1, where
@@ -91,7 +91,6 @@ export function registerSecurity(server: FastifyInstance, options: Partial<Secur
     max: settings.rateLimitMax,
     timeWindow: settings.rateLimitWindowMs,
     keyGenerator: rateLimitKey,
-    allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]!),
     errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
     onExceeded: (request) => request.log.warn({ limiter: 'per-key' }, 'rate limit exceeded'),
   });
@@ -100,6 +99,6 @@ export function registerSecurity(server: FastifyInstance, options: Partial<Secur
   });
   // Added synchronously so that it precedes the auth hook; the limiter itself exists once the plugin loaded.
   server.addHook('onRequest', async (request, reply) => {
-    if (limiter) await limiter(request, reply);
+    if (limiter && !UNLIMITED_ROUTES.has(request.routeOptions.url!)) await limiter(request, reply);
   });
 }
