@@ -6,6 +6,7 @@ import type { Storage } from '@eventlane/store';
 import { registerAdminApp } from './http/adminApp.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/clientErrors.js';
+import { instrumentStorage } from './http/instrumentedStorage.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { registerRouteCatalog } from './http/routeCatalog.js';
 import { registerSecurity, type SecurityOptions } from './http/security.js';
@@ -53,7 +54,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
-  const services = createServices(metrics.instrument(options.storage), {
+  const services = createServices(instrumentStorage(options.storage, metrics.storage), {
     limits,
     liveTailPollMs: options.liveTailPollMs,
     systemInfo: createSystemInfo(options.storage, metrics),
