@@ -1,9 +1,9 @@
-import type { Storage } from '@eventlane/store';
+import type { JsonTextReads, Storage } from '@eventlane/store';
 import type { StorageMetrics } from './metrics.js';
 
 /** The port's asynchronous operations: each is counted when it fails. */
 type StorageOperation = {
-  [K in keyof Storage]: Storage[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+  [K in keyof Storage]-?: Storage[K] extends (...args: never[]) => Promise<unknown> ? K : never;
 }[keyof Storage];
 
 /**
@@ -44,21 +44,32 @@ void everyOperationListed;
  * operation's failure is counted by operation when storage was unavailable or the error unexpected.
  */
 export function instrumentStorage(storage: Storage, metrics: StorageMetrics): Storage {
-  const counted = {} as Record<StorageOperation, unknown>;
-  for (const operation of OPERATIONS) {
-    const call = storage[operation] as (...args: unknown[]) => Promise<unknown>;
-    counted[operation] = async (...args: unknown[]) => {
+  const counting = <T extends object>(target: T, operation: keyof T & string) => {
+    const call = target[operation] as (...args: unknown[]) => Promise<unknown>;
+    return async (...args: unknown[]) => {
       try {
-        return await call.apply(storage, args);
+        return await call.apply(target, args);
       } catch (error) {
         metrics.failed(operation, error);
         throw error;
       }
     };
-  }
+  };
+  const counted = {} as Record<StorageOperation, unknown>;
+  for (const operation of OPERATIONS) counted[operation] = counting(storage, operation);
+  const { jsonText } = storage;
   return {
     ...(counted as Pick<Storage, StorageOperation>),
     backend: storage.backend,
+    // Counted under the port operation they stand for.
+    ...(jsonText
+      ? {
+          jsonText: {
+            readStream: counting(jsonText, 'readStream'),
+            readStore: counting(jsonText, 'readStore'),
+          } as JsonTextReads,
+        }
+      : {}),
     watch: (listener) => storage.watch(listener),
     async append(scope, streamId, events, options) {
       try {
