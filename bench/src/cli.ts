@@ -1,13 +1,14 @@
 /**
  * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser] [--out DIR] [--profile DIR] [--compare REF]
- *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--skip-mongodb]`
+ *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--skip-mongodb]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
  * `--compare REF` also builds that commit (git archive into a temporary folder) and measures its
  * server next to the working tree's, round by round (before/after tables from one run).
  * `--seconds` / `--rounds` / `--shapes` (events per request × connections) set the HTTP
- * benchmark's measured round length and count and what it measures;
+ * benchmark's measured round length and count and what it measures; `--sqlite-writers` adds SQLite
+ * with its appends committed inline (no writer thread) to the HTTP benchmark's rotation;
  * `--skip-mongodb` leaves the MongoDB-wire server out of http, hot and reads.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       rounds: { type: 'string' },
       shapes: { type: 'string' },
+      'sqlite-writers': { type: 'boolean', default: false },
       'skip-mongodb': { type: 'boolean', default: false },
     },
   });
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values.shapes ? { shapes: values.shapes.split(',').map((shape) => shape.trim()) } : {}),
+    sqliteWriters: values['sqlite-writers'],
   });
   const started = new Date();
   const t0 = Date.now();

@@ -50,6 +50,8 @@ export interface BenchContext {
   rounds?: number;
   /** `--shapes 1x4,10x16`: the HTTP benchmark's shapes (events per request × connections), when set. */
   shapes?: string[];
+  /** `--sqlite-writers`: the HTTP benchmark also measures SQLite with appends committed inline, in the same rotation. */
+  sqliteWriters: boolean;
   /** The commit `--compare` names (resolved and built on first use), or null without `--compare`. */
   baseline(): Promise<{ dir: string; commit: string } | null>;
   /**
@@ -63,7 +65,8 @@ export interface BenchContext {
   close(): Promise<void>;
 }
 
-export type SharedServerKind = 'noop' | 'stub' | 'sqlite' | 'mongodb';
+/** `sqlite-inline`: SQLite with appends committed on the event loop (`writer: 'inline'`) instead of the writer thread. */
+export type SharedServerKind = 'noop' | 'stub' | 'sqlite' | 'sqlite-inline' | 'mongodb';
 export type TreeName = 'current' | 'baseline';
 export type SharedServer = ServerProcess & { dataDir?: string; mongoUri?: string; dbName?: string };
 
@@ -75,6 +78,7 @@ export function createContext(options: {
   seconds?: number;
   rounds?: number;
   shapes?: string[];
+  sqliteWriters?: boolean;
 }): BenchContext {
   const dirs: string[] = [];
   let mongo: Promise<MongoTestServer> | null = null;
@@ -90,6 +94,7 @@ export function createContext(options: {
     ...(options.seconds ? { seconds: options.seconds } : {}),
     ...(options.rounds ? { rounds: options.rounds } : {}),
     ...(options.shapes ? { shapes: options.shapes } : {}),
+    sqliteWriters: options.sqliteWriters ?? false,
     baseline() {
       if (!context.compare) return Promise.resolve(null);
       baseline ??= prepareTree(context.compare);
@@ -121,9 +126,11 @@ export function createContext(options: {
           const treeEnv: Record<string, string> = base ? { BENCH_TREE: base.dir } : {};
           const label = `server-${kind}${base ? '-baseline' : ''}`;
           if (kind === 'stub') return spawnServer('eventlane', { env: { ...treeEnv, BENCH_BACKEND: 'stub' }, nodeArgs: profile(label) });
-          if (kind === 'sqlite') {
+          if (kind === 'sqlite' || kind === 'sqlite-inline') {
             const dataDir = context.tempDir('sqlite');
-            return { ...(await spawnServer('eventlane', { env: { ...treeEnv, BENCH_BACKEND: 'sqlite', BENCH_DATA_DIR: dataDir }, nodeArgs: profile(label) })), dataDir };
+            const writer: Record<string, string> = kind === 'sqlite-inline' ? { BENCH_SQLITE_WRITER: 'inline' } : {};
+            const env = { ...treeEnv, BENCH_BACKEND: 'sqlite', BENCH_DATA_DIR: dataDir, ...writer };
+            return { ...(await spawnServer('eventlane', { env, nodeArgs: profile(label) })), dataDir };
           }
           const server = await context.mongo();
           if ('error' in server) throw new Error(server.error);

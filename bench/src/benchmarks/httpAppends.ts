@@ -114,6 +114,7 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
     { label: 'fastify no-op', kind: 'noop', tree: 'current' },
     { label: 'eventlane stub', kind: 'stub', tree: 'current' },
     { label: 'eventlane sqlite', kind: 'sqlite', tree: 'current' },
+    ...(context.sqliteWriters ? [{ label: 'eventlane sqlite (inline writer)', kind: 'sqlite-inline', tree: 'current' } as const] : []),
   ];
   const beforeLabel = (kind: string) => `eventlane ${kind} (before: ${baseline!.commit.slice(0, 7)})`;
   if (baseline) {
@@ -186,6 +187,14 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
     { name: 'HTTP single-event appends, stub storage ÷ Fastify no-op, c=16 (the HTTP layer alone; context)', value: rate(get('eventlane stub', 1, 16), noop16), target: '—', met: null },
     { name: 'HTTP single-event appends, MongoDB ÷ Fastify no-op, c=16 (no target; context)', value: rate(get('eventlane mongodb', 1, 16), noop16), target: '—', met: null },
   );
+  if (context.sqliteWriters) {
+    ratios.push({
+      name: 'HTTP single-event appends, SQLite with the inline writer ÷ Fastify no-op, c=16 (context: --sqlite-writers)',
+      value: rate(get('eventlane sqlite (inline writer)', 1, 16), noop16),
+      target: '—',
+      met: null,
+    });
+  }
 
   const tables = [
     {
