@@ -4,3 +4,4 @@ export * from './append';
 export * from './errors';
 export * from './events';
 export * from './reads';
+export * from './subscriptions';

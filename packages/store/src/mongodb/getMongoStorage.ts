@@ -9,6 +9,7 @@ import { listStreams } from './listStreams';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
 import { collections, ensureSchema } from './schema';
+import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions';
 import { countEventsByType, countEventsPerMinute, createStore, deleteStore, getStore, headGlobalPosition, listStores } from './stores';
 
 export interface MongoStorageOptions {
@@ -57,8 +58,10 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     headWrites: new Map(),
     maxSnapshotEvents: options.maxSnapshotEvents ?? 20_000,
   };
+  const subscriptions = subscriptionCollections(db);
   try {
     await ensureSchema(ctx.c);
+    await ensureSubscriptionIndexes(subscriptions);
   } catch (error) {
     if (owned) await client.close().catch(() => {});
     const mapped = toStoreError(error);
@@ -79,6 +82,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     countEventsPerMinute: (scope, since) => countEventsPerMinute(ctx, scope, since),
     headGlobalPosition: (scope) => headGlobalPosition(ctx, scope),
     ...mongoKeyStore(ctx),
+    ...mongoSubscriptionStore(subscriptions),
     ping: () =>
       guard(async () => {
         await db.command({ ping: 1 });

@@ -9,6 +9,7 @@ import { listStreams, registerRegexp } from './listStreams';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
 import { storeOperations } from './stores';
+import { subscriptionOperations } from './subscriptions';
 import { threadWriter, type ThreadWriter, type Writer } from './writerThread';
 
 export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database';
@@ -60,6 +61,7 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
     listStreams: listStreams(connection),
     ...storeOperations(connection),
     ...keyOperations(connection),
+    ...subscriptionOperations(connection, options.dataDir),
     ping: () =>
       run(() => {
         ping.get();

@@ -1,2 +1,3 @@
 export { testEventStore, type ConformanceOptions } from './eventStoreConformance';
 export { startMongoTestServer, type MongoTestServer } from './mongoTestServer';
+export { testSubscriptionStore } from './subscriptionStoreConformance';
