@@ -5,6 +5,8 @@ import type { HandlerDeps } from './handlers/deps';
 import { apiKeyFromHeaders } from './http/auth';
 import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
+import type { WebhookMetrics } from './http/metrics';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookDispatcher, type WebhookOptions } from './webhooks/webhookDispatcher';
 
 /**
  * What every procedure sees. The key is only taken from the headers here; it is checked by the
@@ -19,23 +21,39 @@ export interface Context extends Services {
   apiKey: string | null;
 }
 
-/** The handlers' storage and the live tails of one server; REST routes and tRPC procedures share them. */
+/** The handlers' storage, the live tails and the webhook delivery of one server; REST routes and tRPC procedures share them. */
 export interface Services {
   deps: HandlerDeps;
   live: LiveTails;
+  webhooks: WebhookDispatcher;
+}
+
+export interface ServiceOptions {
+  limits: Limits;
+  liveTailPollMs?: number;
+  webhooks?: Partial<WebhookOptions>;
+  webhookMetrics?: WebhookMetrics;
+  log?: (level: 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
 
 /**
  * Wires the storage for reads and live tails: appends through it wake this server's tails at
  * once; polling (every `liveTailPollMs`) covers writers elsewhere.
  */
-export function createServices(storage: Storage, options: { limits: Limits; liveTailPollMs?: number }): Services {
+export function createServices(storage: Storage, options: ServiceOptions): Services {
   const notifier = new AppendNotifier();
   const notifying = withAppendNotifications(storage, notifier);
-  const live = new LiveTails(notifying, notifier, {
-    pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
-  });
-  return { deps: { storage: notifying, limits: options.limits }, live };
+  const pollIntervalMs = options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend];
+  const live = new LiveTails(notifying, notifier, { pollIntervalMs });
+  // Delivery reads through the same storage and is woken by the same notifier as the live tails.
+  const webhooks = new WebhookDispatcher(
+    notifying,
+    notifier,
+    { ...DEFAULT_WEBHOOK_OPTIONS, pollIntervalMs, ...options.webhooks },
+    options.webhookMetrics ?? { attempt: () => {}, delivered: () => {} },
+    options.log ?? (() => {}),
+  );
+  return { deps: { storage: notifying, limits: options.limits, webhooks }, live, webhooks };
 }
 
 export function createContextFactory(services: Services) {

@@ -13,12 +13,14 @@ import { sendError } from './http/errors';
 import { zodValidatorCompiler } from './http/validation';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import { createContextFactory, createServices } from './context';
+import type { WebhookOptions } from './webhooks/webhookDispatcher';
 import { endTailsOnClose } from './live/endTailsOnClose';
 import { registerAppendRoute } from './routes/appendRoute';
 import { registerEventStoreRoutes } from './routes/eventStoreRoutes';
 import { registerHealthRoutes } from './routes/healthRoutes';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute';
 import { registerReadRoutes } from './routes/readRoutes';
+import { registerSubscriptionRoutes } from './routes/subscriptionRoutes';
 import { appRouter, type AppRouter } from './routers';
 
 export interface ServerOptions {
@@ -30,6 +32,8 @@ export interface ServerOptions {
   security?: Partial<SecurityOptions>;
   /** How often live tails poll storage when no in-process append woke them (default: SQLite 1000 ms, MongoDB 200 ms). */
   liveTailPollMs?: number;
+  /** Webhook delivery (issue 12): private networks, timeouts, backoff, lease, secret key. */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface EventlaneServer {
@@ -51,7 +55,15 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
-  const services = createServices(metrics.instrument(options.storage), { limits, liveTailPollMs: options.liveTailPollMs });
+  let log: FastifyInstance['log'] | null = null;
+  const services = createServices(metrics.instrument(options.storage), {
+    limits,
+    liveTailPollMs: options.liveTailPollMs,
+    webhooks: options.webhooks,
+    webhookMetrics: metrics.webhooks,
+    log: (level, message, details) => log?.[level](details ?? {}, message),
+  });
+  metrics.webhooks.setLagSource(() => services.webhooks.lagTotal());
   const { deps } = services;
   const { storage } = deps;
   const server = Fastify({
@@ -63,6 +75,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     clientErrorHandler,
     routerOptions: { maxParamLength: 2048 },
   });
+  log = server.log;
   server.setValidatorCompiler(zodValidatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -84,6 +97,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     registerAppendRoute(app, storage, limits);
     registerEventStoreRoutes(app, deps);
     registerReadRoutes(app, deps);
+    registerSubscriptionRoutes(app, deps);
     registerOpenApiRoute(app);
     endTailsOnClose(app, services.live);
     await app.register(fastifyTRPCPlugin, {
@@ -106,6 +120,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     server,
     async start({ port = 0, host = '127.0.0.1' } = {}) {
       await server.listen({ port, host });
+      services.webhooks.start();
       const address = server.server.address();
       const actualPort = typeof address === 'object' && address ? address.port : port;
       return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
@@ -113,6 +128,8 @@ export function createServer(options: ServerOptions): EventlaneServer {
     async stop() {
       if (closed) return;
       closed = true;
+      // Deliveries stop first: an attempt in flight is aborted and its batch goes again later; leases are given up.
+      await services.webhooks.stop();
       await server.close();
       await options.storage.close();
     },

@@ -4,6 +4,7 @@ import { eventStoresRouter } from './eventStoresRouter';
 import { eventsRouter } from './eventsRouter';
 import { statsRouter } from './statsRouter';
 import { streamsRouter } from './streamsRouter';
+import { subscriptionsRouter } from './subscriptionsRouter';
 
 /** Everything the admin app and the client library read and administer, mounted at `/trpc`. */
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   events: eventsRouter,
   stats: statsRouter,
   apiKeys: apiKeysRouter,
+  subscriptions: subscriptionsRouter,
 });
 
 export type AppRouter = typeof appRouter;
