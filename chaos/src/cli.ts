@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runSeries, type SeriesTotals } from './stormSeries';
+import { runWebhookSeries, type WebhookSeriesTotals } from './webhookSeries';
 import type { Backend } from './runStorm';
 
 /**
- * `pnpm chaos [--runs 3] [--backend sqlite|mongodb|all] [--seed 1] [--load-ms 6000] [--json out.json]`
- * Exits 1 when any run found a violation.
+ * `pnpm chaos [--runs 3] [--backend sqlite|mongodb|all] [--seed 1] [--load-ms 6000] [--json out.json] [--webhooks]`
+ * `--webhooks`: webhook storms (issue 12) instead of append storms. Exits 1 when any run found a violation.
  */
 const { values } = parseArgs({
   options: {
@@ -14,10 +15,25 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'load-ms': { type: 'string', default: '6000' },
     json: { type: 'string' },
+    webhooks: { type: 'boolean', default: false },
   },
 });
 
 const backends: Backend[] = values.backend === 'all' ? ['sqlite', 'mongodb'] : [values.backend as Backend];
+if (values.webhooks) {
+  const webhookTotals: WebhookSeriesTotals[] = [];
+  for (const backend of backends) {
+    const series = await runWebhookSeries({ backend, runs: Number(values.runs), seed: Number(values.seed), loadMs: Number(values['load-ms']), log: (line) => console.log(line) });
+    webhookTotals.push(series);
+    console.log(
+      `== ${backend} webhooks: ${series.runs} runs, ${series.appends} appends, ${series.events} events, ${series.kills} server kills ` +
+        `(${series.killsAfterAck} right after an acknowledgement), ${series.requests} requests (${series.failedRequests} failed), ` +
+        `${series.duplicates} duplicate deliveries; ${series.violations} violations`,
+    );
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(webhookTotals.map(({ results, ...totals }) => ({ ...totals, results: results.map(({ violations, ...r }) => ({ ...r, violations: violations.slice(0, 20) })) })), null, 2));
+  process.exit(webhookTotals.some((t) => t.violations > 0) ? 1 : 0);
+}
 const totals: SeriesTotals[] = [];
 for (const backend of backends) {
   const series = await runSeries({

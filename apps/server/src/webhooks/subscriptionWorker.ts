@@ -230,6 +230,9 @@ export class SubscriptionWorker {
 
   /** Writes progress under the lease; when refused (lease lost, operator change, deleted) the loop reads the subscription again. */
   private async record(subscription: SubscriptionRecord, state: ReturnType<typeof stateOf>): Promise<boolean> {
+    // A renewal takes a new token: write with it, not with the one it is replacing (which the
+    // storage would refuse as stale, and the batch would go again).
+    if (this.renewing) await this.renewing;
     if (!this.lease) return false;
     const written = await this.ctx.storage.recordDeliveryProgress(this.key, this.lease, { generation: subscription.generation, state });
     if (!written && !(await this.renew())) this.stop();

@@ -115,6 +115,21 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
   const unpruned = new Map<string, number>();
 
   const findOne = (key: SubscriptionKey) => c.subscriptions.findOne({ _id: docId(key) });
+  // This process's writes to one subscription document, one at a time. FerretDB v1 runs an update
+  // as a read and a write of the whole document, so a lease renewal's hint and the holder's progress
+  // written at once could undo each other (seen in `pnpm chaos --webhooks`: a batch acknowledged,
+  // then sent again). MongoDB applies each update atomically; there this only orders them.
+  const tails = new Map<string, Promise<unknown>>();
+  const serial = <T>(key: SubscriptionKey, write: () => Promise<T>): Promise<T> => {
+    const id = docId(key);
+    const result = (tails.get(id) ?? Promise.resolve()).then(write, write);
+    const tail = result.catch(() => {});
+    tails.set(id, tail);
+    void tail.then(() => {
+      if (tails.get(id) === tail) tails.delete(id);
+    });
+    return result;
+  };
 
   return {
     createSubscription: (key, config: SubscriptionConfig, init) =>
@@ -189,10 +204,8 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
           ...(fresh ? { pending: null } : {}),
           ...(fresh || change.retryNow ? { nextAttemptAt: null } : {}),
         };
-        const result = await c.subscriptions.findOneAndUpdate(
-          { _id: docId(key) },
-          { $set: set, ...(fresh ? { $inc: { generation: 1 } } : {}) },
-          { returnDocument: 'after' },
+        const result = await serial(key, () =>
+          c.subscriptions.findOneAndUpdate({ _id: docId(key) }, { $set: set, ...(fresh ? { $inc: { generation: 1 } } : {}) }, { returnDocument: 'after' }),
         );
         return result ? toRecord(result) : null;
       }),
@@ -238,7 +251,9 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
           if (isDuplicateKeyError(error)) return null;
           throw error;
         }
-        const hint = await c.subscriptions.updateOne({ _id: docId(key) }, { $max: { leaseToken: token }, $set: { leaseExpiresAt: lease.expiresAt } });
+        const hint = await serial(key, () =>
+          c.subscriptions.updateOne({ _id: docId(key) }, { $max: { leaseToken: token }, $set: { leaseExpiresAt: lease.expiresAt } }),
+        );
         if (latest) await c.leases.deleteOne({ _id: latest._id });
         if (hint.matchedCount === 0) {
           // No such subscription (deleted meanwhile, or another organization's): nothing to hold.
@@ -251,7 +266,7 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
     releaseLease: (key, lease) =>
       guard(async () => {
         await c.leases.updateOne({ _id: leaseId(key, lease.token), owner: lease.owner }, { $set: { expiresAt: 0 } });
-        await c.subscriptions.updateOne({ _id: docId(key), leaseToken: lease.token }, { $set: { leaseExpiresAt: 0 } });
+        await serial(key, () => c.subscriptions.updateOne({ _id: docId(key), leaseToken: lease.token }, { $set: { leaseExpiresAt: 0 } }));
       }),
 
     recordDeliveryProgress: (key, lease, { generation, state }) =>
@@ -262,11 +277,13 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
         const filter = { _id: docId(key), generation, leaseToken: { $lte: lease.token } };
         const { status, ...rest } = state;
         const set = { ...rest, leaseToken: lease.token, updatedAt: new Date().toISOString() };
-        const written = await c.subscriptions.updateOne({ ...filter, status: { $in: ['active', 'failing'] } }, { $set: { ...set, status } });
-        if (written.matchedCount > 0) return true;
-        // Paused while the batch was in flight: its outcome is still recorded, the status stays.
-        const paused = await c.subscriptions.updateOne({ ...filter, status: 'paused' }, { $set: set });
-        return paused.matchedCount > 0;
+        return serial(key, async () => {
+          const written = await c.subscriptions.updateOne({ ...filter, status: { $in: ['active', 'failing'] } }, { $set: { ...set, status } });
+          if (written.matchedCount > 0) return true;
+          // Paused while the batch was in flight: its outcome is still recorded, the status stays.
+          const paused = await c.subscriptions.updateOne({ ...filter, status: 'paused' }, { $set: set });
+          return paused.matchedCount > 0;
+        });
       }),
 
     addDeliveryAttempt: (key, attempt) =>
