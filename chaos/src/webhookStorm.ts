@@ -173,7 +173,7 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
     const definitions = [
       { eventTypes: ['order.*', 'payment.captured'], batchSize: 5 },
       { streamIdPattern: 'acct-*', batchSize: 20 },
-      { batchSize: 1 },
+      { batchSize: 2 },
     ];
     const subscriptions: CheckedSubscription[] = [];
     for (const definition of definitions) {

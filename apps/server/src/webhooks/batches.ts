@@ -49,16 +49,16 @@ async function readMatching(
   storage: Storage,
   subscription: SubscriptionRecord,
   from: number,
-  to: number,
+  to: number | undefined,
   max: number,
+  types: string[] | undefined,
 ): Promise<{ events: GlobalEvent[]; scannedTo: number; full: boolean }> {
   const scope = { org: subscription.org, store: subscription.store };
   const matches = eventMatcher(subscription);
-  const types = exactTypes(subscription);
   const events: GlobalEvent[] = [];
   let next = from;
   let scanned = 0;
-  while (next <= to && scanned < MAX_SCANNED_PER_BUILD) {
+  while ((to === undefined || next <= to) && scanned < MAX_SCANNED_PER_BUILD) {
     const page = await storage.readStore(scope, { fromPosition: next, toPosition: to, types, limit: types ? max - events.length : SCAN_PAGE });
     for (const event of page.events) {
       if (!matches(event)) continue;
@@ -67,8 +67,9 @@ async function readMatching(
     }
     scanned += page.events.length;
     const last = page.events[page.events.length - 1];
-    // Without more pages everything up to `to` has been read (readable global order has no holes).
-    if (!page.hasMore || !last) return { events, scannedTo: to, full: false };
+    // Without more pages everything up to `to` has been read (readable global order has no holes);
+    // unbounded and unfiltered, everything up to the last event read.
+    if (!page.hasMore || !last) return { events, scannedTo: to ?? (last ? last.globalPosition : next - 1), full: false };
     next = last.globalPosition + 1;
   }
   return { events, scannedTo: next - 1, full: false };
@@ -81,8 +82,9 @@ async function readMatching(
  */
 export async function nextBatch(storage: Storage, subscription: SubscriptionRecord): Promise<NextBatch> {
   const pending = subscription.pending;
+  const types = exactTypes(subscription);
   if (pending) {
-    const { events } = await readMatching(storage, subscription, pending.fromPosition, pending.toPosition, subscription.batchSize);
+    const { events } = await readMatching(storage, subscription, pending.fromPosition, pending.toPosition, subscription.batchSize, types);
     // Events are never changed or removed short of deleting the store: the batch reads back whole.
     if (events.length > 0) {
       return {
@@ -97,10 +99,12 @@ export async function nextBatch(storage: Storage, subscription: SubscriptionReco
       };
     }
   }
-  const head = await storage.headGlobalPosition({ org: subscription.org, store: subscription.store });
-  if (head < subscription.position) return { idle: true };
-  const { events, scannedTo, full } = await readMatching(storage, subscription, subscription.position, head, subscription.batchSize);
-  if (events.length === 0) return { skipTo: scannedTo + 1 };
+  // With the type filter in the storage's read, what it skipped is only known up to a bound: the
+  // head, looked up first. Without it, every event read is one position further: no lookup needed.
+  const head = types ? await storage.headGlobalPosition({ org: subscription.org, store: subscription.store }) : undefined;
+  if (head !== undefined && head < subscription.position) return { idle: true };
+  const { events, scannedTo, full } = await readMatching(storage, subscription, subscription.position, head, subscription.batchSize, types);
+  if (events.length === 0) return scannedTo < subscription.position ? { idle: true } : { skipTo: scannedTo + 1 };
   const last = events[events.length - 1]!;
   return {
     batch: {

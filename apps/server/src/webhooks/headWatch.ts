@@ -9,8 +9,9 @@ interface Waiter {
 /**
  * Idle subscriptions wait here for their store's head to reach their position. One loop per store
  * with waiters, however many subscriptions it has: it looks the head up (one indexed lookup),
- * then sleeps until an append through this process wakes it or `pollIntervalMs` passes (appends
- * through other processes or instances). So an idle store costs one head lookup per poll interval.
+ * then sleeps until an append through this process wakes it (its waiters then read at once) or
+ * `pollIntervalMs` passes (appends through other processes or instances). So an idle store costs
+ * one head lookup per poll interval.
  */
 export class HeadWatch {
   private readonly stores = new Map<string, { scope: Scope; waiters: Set<Waiter> }>();
@@ -65,6 +66,9 @@ export class HeadWatch {
         for (const waiter of [...entry.waiters]) if (waiter.atLeast <= head) waiter.resolve();
         if (entry.waiters.size === 0) break;
         await this.notifier.wait(entry.scope, seen, this.pollIntervalMs, this.stopping.signal);
+        // Woken by an append through this process: every waiter reads at once (its read is the
+        // truth; the head lookup would only delay it). A poll that timed out looks the head up.
+        if (this.notifier.version(entry.scope) !== seen) for (const waiter of [...entry.waiters]) waiter.resolve();
       }
     } finally {
       this.stores.delete(key);

@@ -26,6 +26,9 @@ export interface WebhookMetricsSink {
   delivered(events: number, oldestEventCreatedAt: string): void;
 }
 
+/** How long the subscription as this worker wrote it stands in for a read from storage. */
+const REREAD_MS = 1000;
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, Math.max(0, ms));
@@ -52,6 +55,11 @@ export class SubscriptionWorker {
   /** Aborted to cut a wait short (a change made through this process); replaced after each use. */
   private wake = new AbortController();
   private released = false;
+  /** The subscription as this worker last wrote it, and when it was last read from storage. */
+  private cached: { record: SubscriptionRecord; readAt: number } | null = null;
+  /** Delivery log writes, one after another, off the delivery path. */
+  private logged: Promise<void> = Promise.resolve();
+  private readAt = 0;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -85,6 +93,7 @@ export class SubscriptionWorker {
       this.ctx.log('warn', 'webhook delivery stopped on a storage error; it resumes with the next scan', { err: error });
     } finally {
       clearInterval(renewal);
+      await this.logged;
       if (this.lease && !this.released) await this.ctx.storage.releaseLease(this.key, this.lease).catch(() => undefined);
     }
   }
@@ -132,9 +141,17 @@ export class SubscriptionWorker {
   private async deliver(): Promise<void> {
     const { storage } = this.ctx;
     while (!this.stopped.signal.aborted) {
+      const poked = this.wake.signal.aborted;
       this.rearm();
-      const subscription = await storage.getSubscription(this.key);
+      // Batch after batch, the subscription as last written here stands for up to REREAD_MS; a change
+      // through this process pokes the worker, one through another instance is seen within REREAD_MS.
+      const cached = this.cached;
+      this.cached = null;
+      const fresh = !poked && cached !== null && Date.now() - cached.readAt < REREAD_MS;
+      const readAt = fresh ? cached.readAt : Date.now();
+      const subscription = fresh ? cached.record : await storage.getSubscription(this.key);
       if (!subscription || subscription.status === 'paused') return;
+      this.readAt = readAt;
       const dueAt = subscription.nextAttemptAt === null ? 0 : Date.parse(subscription.nextAttemptAt);
       if (dueAt > Date.now()) {
         // Waiting for a retry; wake up in time to renew and to notice changes by other instances.
@@ -213,18 +230,19 @@ export class SubscriptionWorker {
       });
     }
     // The log is for people: it never holds delivery up, and a failure to write it loses no event.
-    await this.ctx.storage
-      .addDeliveryAttempt(this.key, {
-        deliveryId: batch.deliveryId,
-        fromPosition: batch.fromPosition,
-        toPosition: batch.toPosition,
-        eventCount: batch.events.length,
-        attempt: attempts,
-        statusCode: result.statusCode,
-        error: result.error,
-        durationMs: result.durationMs,
-        attemptedAt: attemptedAt.toISOString(),
-      })
+    const entry = {
+      deliveryId: batch.deliveryId,
+      fromPosition: batch.fromPosition,
+      toPosition: batch.toPosition,
+      eventCount: batch.events.length,
+      attempt: attempts,
+      statusCode: result.statusCode,
+      error: result.error,
+      durationMs: result.durationMs,
+      attemptedAt: attemptedAt.toISOString(),
+    };
+    this.logged = this.logged
+      .then(() => this.ctx.storage.addDeliveryAttempt(this.key, entry))
       .catch((error: unknown) => this.ctx.log('warn', 'webhook delivery attempt could not be logged', { err: error }));
   }
 
@@ -235,7 +253,8 @@ export class SubscriptionWorker {
     if (this.renewing) await this.renewing;
     if (!this.lease) return false;
     const written = await this.ctx.storage.recordDeliveryProgress(this.key, this.lease, { generation: subscription.generation, state });
-    if (!written && !(await this.renew())) this.stop();
+    if (written) this.cached = { record: { ...subscription, ...state }, readAt: this.readAt };
+    else if (!(await this.renew())) this.stop();
     return written;
   }
 }
