@@ -28,6 +28,6 @@ describe('pnpm bench --quick', () => {
     expect(json).toBeDefined();
     expect(files).toContain(json!.replace(/\.json$/, '.md'));
     const report = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as { benchmarks: Array<{ name: string }> };
-    expect(report.benchmarks.map((b) => b.name)).toEqual(['http', 'storage', 'hot', 'reads', 'drain', 'memory', 'webhooks']);
+    expect(report.benchmarks.map((b) => b.name)).toEqual(['http', 'storage', 'hot', 'reads', 'drain', 'memory', 'scaleout', 'webhooks']);
   });
 });

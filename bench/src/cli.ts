@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,webhooks] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,webhooks] [--out DIR] [--profile DIR]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -15,6 +15,7 @@ import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
 import { memory } from './benchmarks/memory';
 import { reads } from './benchmarks/reads';
+import { scaleOut } from './benchmarks/scaleOut';
 import { storage } from './benchmarks/storage';
 import { webhooks } from './benchmarks/webhooks';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   reads,
   drain: clientDrain,
   memory,
+  scaleout: scaleOut,
   webhooks,
 };
 

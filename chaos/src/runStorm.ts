@@ -7,10 +7,11 @@ import type { Storage } from '@eventlane/store';
 import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
 import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom, zipf } from './random';
+import { startRoundRobinProxy } from './roundRobinProxy';
 
 export type Backend = 'sqlite' | 'mongodb';
-/** What gets SIGKILLed: the Eventlane server, or the MongoDB-wire database process. */
-export type KillTarget = 'server' | 'database';
+/** What gets SIGKILLed: an Eventlane server instance, the MongoDB-wire database process, or nothing. */
+export type KillTarget = 'server' | 'database' | 'none';
 
 export interface StormOptions {
   backend: Backend;
@@ -18,6 +19,8 @@ export interface StormOptions {
   seed: number;
   writers?: number;
   streams?: number;
+  /** Server instances on the one database, behind a round-robin TCP proxy (MongoDB only for more than 1). */
+  instances?: number;
   /** How long writers start new appends, in ms. */
   loadMs?: number;
   /** Pause between a restart and the next kill, in ms (drawn from the seeded PRNG). */
@@ -31,6 +34,9 @@ export interface StormResult {
   backend: Backend;
   kill: KillTarget;
   seed: number;
+  instances: number;
+  /** How long writers started new appends, in ms. */
+  loadMs: number;
   operations: number;
   outcomes: Record<Outcome, number>;
   /** `ok` answers with eventsWritten 0: a retry after a lost answer found its events already stored. */
@@ -67,6 +73,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   const pickStream = zipf(random, streamCount);
   const dir = mkdtempSync(join(tmpdir(), `eventlane-chaos-${options.backend}-`));
   if (options.backend === 'sqlite' && options.kill === 'database') throw new Error('SQLite runs inside the server: use kill=server');
+  const instanceCount = options.instances ?? 1;
+  if (options.backend === 'sqlite' && instanceCount > 1) throw new Error('several instances need MongoDB');
 
   let database: ChildProcess | null = null;
   let databaseUri = '';
@@ -77,16 +85,17 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     database = await startFerretDB(ferretdb, databasePort, join(dir, 'ferretdb'));
     databaseUri = `mongodb://127.0.0.1:${databasePort}/`;
   }
-  const port = await freePort();
-  const env: Record<string, string> =
-    options.backend === 'sqlite'
-      ? { PORT: String(port), DATA_DIR: join(dir, 'data'), MONGODB_URI: '' }
-      : { PORT: String(port), MONGODB_URI: databaseUri, MONGODB_DB: 'chaos' };
-  if (options.backend === 'sqlite') delete env.MONGODB_URI;
-  let server: ServerProcess = await startServer(env);
-  const key = server.firstKey;
-  if (!key) throw new Error(`the first start printed no key:\n${server.output()}`);
-  const base = `http://127.0.0.1:${port}/api/event-stores/${STORE}/streams/`;
+  const envFor = (port: number): Record<string, string> =>
+    options.backend === 'sqlite' ? { PORT: String(port), DATA_DIR: join(dir, 'data') } : { PORT: String(port), MONGODB_URI: databaseUri, MONGODB_DB: 'chaos' };
+  const ports: number[] = [];
+  for (let i = 0; i < instanceCount; i++) ports.push(await freePort());
+  // One at a time: the first start creates the organization and prints its key.
+  const servers: ServerProcess[] = [];
+  for (const port of ports) servers.push(await startServer(envFor(port)));
+  const key = servers[0]!.firstKey;
+  if (!key) throw new Error(`the first start printed no key:\n${servers[0]!.output()}`);
+  const proxy = await startRoundRobinProxy(ports);
+  const base = `http://127.0.0.1:${proxy.port}/api/event-stores/${STORE}/streams/`;
 
   let storage: Storage | null = null;
   const openStorage = async () => {
@@ -211,10 +220,10 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   };
 
   // A restart can fail when the machine is loaded (MongoDB not selected in time): try again, it is not a violation.
-  const restartServer = async (): Promise<ServerProcess> => {
+  const restartServer = async (index: number): Promise<ServerProcess> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await startServer(env);
+        return await startServer(envFor(ports[index]!));
       } catch (error) {
         if (attempt >= 5) throw error;
         log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
@@ -223,15 +232,17 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   };
 
   const killer = async () => {
+    if (options.kill === 'none') return;
     while (Date.now() < loadEnd) {
       await sleep(between(random, killMin, killMax));
       if (Date.now() >= loadEnd) return;
       kills++;
       restarting = true;
       if (options.kill === 'server') {
-        await killHard(server.child);
-        log(`  kill ${kills}: server SIGKILL at t=${t()} ms`);
-        server = await restartServer();
+        const index = Math.floor(random() * servers.length);
+        await killHard(servers[index]!.child);
+        log(`  kill ${kills}: server ${index + 1}/${servers.length} SIGKILL at t=${t()} ms`);
+        servers[index] = await restartServer(index);
       } else {
         await killHard(database!);
         log(`  kill ${kills}: database SIGKILL at t=${t()} ms`);
@@ -248,7 +259,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
     readerStop = true;
     await readerDone;
-    await killHard(server.child);
+    for (const server of servers) await killHard(server.child);
+    // MongoDB gives global positions after the answer: wait until every commit has one (a lease
+    // held by a killed instance expires first), then read everything.
+    storage ??= await openStorage();
+    await storage.waitForGlobalOrder({ org: ORG, store: STORE }, { timeoutMs: 120_000 });
     await drain();
 
     const events: StoredEventView[] = [];
@@ -274,6 +289,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       backend: options.backend,
       kill: options.kill,
       seed: options.seed,
+      instances: instanceCount,
+      loadMs,
       operations: operations.length,
       outcomes,
       replays: operations.filter((op) => op.outcome === 'ok' && op.eventsWritten === 0).length,
@@ -287,7 +304,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     };
   } finally {
     readerStop = true;
-    await killHard(server.child);
+    for (const server of servers) await killHard(server.child);
+    await proxy.close();
     await (storage as Storage | null)?.close().catch(() => {});
     if (database) await killHard(database);
     rmSync(dir, { recursive: true, force: true });

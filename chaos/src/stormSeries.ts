@@ -5,6 +5,12 @@ export interface SeriesOptions {
   runs: number;
   seed: number;
   loadMs?: number;
+  /** Server instances behind a round-robin proxy (MongoDB only for more than one). */
+  instances?: number;
+  /** What each run kills; by default MongoDB runs alternate server and database kills. */
+  kill?: KillTarget;
+  writers?: number;
+  streams?: number;
   log?: (line: string) => void;
 }
 
@@ -31,12 +37,21 @@ export async function runSeries(options: SeriesOptions): Promise<SeriesTotals> {
   const log = options.log ?? (() => {});
   const results: StormResult[] = [];
   for (let run = 0; run < options.runs; run++) {
-    const kill: KillTarget = options.backend === 'mongodb' && run % 2 === 1 ? 'database' : 'server';
+    const kill: KillTarget = options.kill ?? (options.backend === 'mongodb' && run % 2 === 1 ? 'database' : 'server');
     const seed = options.seed + run;
-    const result = await runStorm({ backend: options.backend, kill, seed, loadMs: options.loadMs, log });
+    const result = await runStorm({
+      backend: options.backend,
+      kill,
+      seed,
+      loadMs: options.loadMs,
+      instances: options.instances,
+      writers: options.writers,
+      streams: options.streams,
+      log,
+    });
     results.push(result);
     log(
-      `${options.backend} run ${run + 1}/${options.runs} (kill ${kill}, seed ${seed}): ${result.operations} ops ` +
+      `${options.backend} run ${run + 1}/${options.runs} (${result.instances} instance${result.instances > 1 ? 's' : ''}, kill ${kill}, seed ${seed}): ${result.operations} ops ` +
         `(ok ${result.outcomes.ok}, conflict ${result.outcomes.conflict}, duplicate ${result.outcomes.duplicate}, ` +
         `rejected ${result.outcomes.rejected}, unknown ${result.outcomes.unknown}; ${result.replays} replays after lost answers), ` +
         `${result.kills} kills, ${result.eventsStored} events, ${result.violations.length} violations, ${(result.durationMs / 1000).toFixed(1)} s`,

@@ -25,4 +25,14 @@ describe.concurrent('crash storms (smoke)', () => {
     expect(series.kills.database).toBeGreaterThanOrEqual(1);
     expect(series.acknowledged).toBeGreaterThan(0);
   });
+
+  // Issue 11: two stateless instances on one database behind a round-robin proxy, one of them
+  // SIGKILLed now and then (its sequencer lease then expires and the other takes over).
+  it.runIf(runnable || process.env.CI === 'true')('MongoDB (FerretDB): 2 instances behind a round-robin proxy, 2 runs with instance kills', async () => {
+    const series = await runSeries({ backend: 'mongodb', runs: 2, seed: 301, loadMs: 2_500, instances: 2, kill: 'server', log: (l) => console.log(l) });
+    expect(series.results.flatMap((r) => r.violations)).toEqual([]);
+    expect(series.results.every((r) => r.instances === 2)).toBe(true);
+    expect(series.kills.server).toBeGreaterThanOrEqual(2);
+    expect(series.acknowledged).toBeGreaterThan(0);
+  });
 });

@@ -123,7 +123,9 @@ async function runCommands(backend: Backend, commands: Command[]): Promise<void>
         );
         for (const [i, e] of want.entries()) if (e.eventId) expect(read.events[i]!.eventId).toBe(e.eventId);
       } else if (command.kind === 'readStore') {
-        // Global order equals the order the model applied the appends, from any starting point.
+        // Global order equals the order the model applied the appends, from any starting point
+        // (once every append has its position: MongoDB gives them just after the answer).
+        await storage.waitForGlobalOrder(scope);
         const all = await storage.readStore(scope, { limit: 1000 }).catch(() => ({ events: [] }));
         expect(all.events.map((e) => e.data)).toEqual(model.global.map((e) => e.data));
         const positions = all.events.map((e) => e.globalPosition);

@@ -3,7 +3,7 @@ import type { Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import type { HandlerDeps } from './handlers/deps';
 import { apiKeyFromHeaders } from './http/auth';
-import { AppendNotifier, withAppendNotifications } from './live/appendNotifier';
+import { AppendNotifier } from './live/appendNotifier';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
 import type { WebhookMetrics } from './http/metrics';
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookDispatcher, type WebhookOptions } from './webhooks/webhookDispatcher';
@@ -37,23 +37,24 @@ export interface ServiceOptions {
 }
 
 /**
- * Wires the storage for reads and live tails: appends through it wake this server's tails at
- * once; polling (every `liveTailPollMs`) covers writers elsewhere.
+ * Wires the storage for reads and live tails: whenever a store's global order advances in this
+ * process (SQLite: an append through it; MongoDB: this instance's sequencer gave positions), its
+ * tails wake at once; polling (every `liveTailPollMs`) covers progress made elsewhere.
  */
 export function createServices(storage: Storage, options: ServiceOptions): Services {
   const notifier = new AppendNotifier();
-  const notifying = withAppendNotifications(storage, notifier);
+  storage.watch({ globalOrderAdvanced: (scope) => notifier.notify(scope) });
   const pollIntervalMs = options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend];
-  const live = new LiveTails(notifying, notifier, { pollIntervalMs });
-  // Delivery reads through the same storage and is woken by the same notifier as the live tails.
+  const live = new LiveTails(storage, notifier, { pollIntervalMs });
+  // Delivery reads the same storage and is woken by the same notifier as the live tails.
   const webhooks = new WebhookDispatcher(
-    notifying,
+    storage,
     notifier,
     { ...DEFAULT_WEBHOOK_OPTIONS, pollIntervalMs, ...options.webhooks },
     options.webhookMetrics ?? { attempt: () => {}, delivered: () => {} },
     options.log ?? (() => {}),
   );
-  return { deps: { storage: notifying, limits: options.limits, webhooks }, live, webhooks };
+  return { deps: { storage, limits: options.limits, webhooks }, live, webhooks };
 }
 
 export function createContextFactory(services: Services) {

@@ -76,6 +76,14 @@ export function createServer(options: ServerOptions): EventlaneServer {
     routerOptions: { maxParamLength: 2048 },
   });
   log = server.log;
+  // Work the storage does after answering (MongoDB: stream heads, markers, the sequencer) is
+  // repaired or retried when it fails; each failure is logged and counted, never swallowed.
+  options.storage.watch({
+    backgroundFailure: (operation, error) => {
+      metrics.backgroundFailures.inc({ operation });
+      server.log.warn({ err: error, operation }, 'storage background work failed; it will be retried or repaired');
+    },
+  });
   server.setValidatorCompiler(zodValidatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler((error, request, reply) => sendError(error, request, reply));

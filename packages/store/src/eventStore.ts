@@ -154,6 +154,42 @@ export interface EventStore {
 
   /** The highest global position written in the store, or -1 when it holds no events. */
   headGlobalPosition(scope: Scope): Promise<number>;
+
+  /**
+   * Resolves once every event appended to the store so far has its global position, so that a
+   * read of the global order shows it. SQLite gives positions in the append itself and resolves at
+   * once; MongoDB's sequencer gives them shortly after the append is acknowledged.
+   *
+   * @throws UnavailableError when that takes longer than `timeoutMs` (default 10 s)
+   * @example
+   * await store.append(scope, 'order-1', events);
+   * await store.waitForGlobalOrder(scope);
+   * const { events: all } = await store.readStore(scope, { limit: 100 });
+   */
+  waitForGlobalOrder(scope: Scope, options?: { timeoutMs?: number }): Promise<void>;
+
+  /**
+   * Listens to what happens in this process's storage; returns a function that stops listening.
+   *
+   * @example
+   * const stop = storage.watch({ globalOrderAdvanced: (scope) => wakeTails(scope) });
+   */
+  watch(listener: Partial<StorageEvents>): () => void;
+}
+
+/** What a storage reports to `watch` listeners. Listeners must not throw. */
+export interface StorageEvents {
+  /**
+   * A store's readable global order moved forward in this process (SQLite: an append was
+   * committed; MongoDB: this process's sequencer gave positions). Other processes' progress is
+   * seen by reading again.
+   */
+  globalOrderAdvanced(scope: Scope): void;
+  /**
+   * Work after an acknowledged append, or in the background, failed; it is retried or repaired
+   * later (the adapter's notes say how). `operation` names the work, e.g. `stream_head`.
+   */
+  backgroundFailure(operation: string, error: unknown): void;
 }
 
 export interface Organization {

@@ -51,6 +51,15 @@ function view(record: SubscriptionRecord, head: number): SubscriptionResponse {
   };
 }
 
+/**
+ * The store's head once every acknowledged append has its global position (MongoDB's sequencer
+ * gives them just after the answer): `end` then means after every event appended before.
+ */
+async function readableHead(deps: HandlerDeps, scope: Scope): Promise<number> {
+  await deps.storage.waitForGlobalOrder(scope);
+  return deps.storage.headGlobalPosition(scope);
+}
+
 /** `start`, `end` or a position, against the store's head; past the next position to be written is a 400. */
 function resolvePosition(from: SubscriptionFromPosition, head: number): number {
   if (from === 'start') return 0;
@@ -103,7 +112,7 @@ export async function createSubscription(deps: HandlerDeps, auth: AuthContext, i
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(deps.storage, scope);
   await checkUrl(deps, input.url);
-  const position = resolvePosition(input.fromPosition, await deps.storage.headGlobalPosition(scope));
+  const position = resolvePosition(input.fromPosition, await readableHead(deps, scope));
   const secret = generateWebhookSecret();
   const sealedSecret = (await deps.webhooks.sealer()).seal(secret);
   const config: SubscriptionConfig = {
@@ -183,7 +192,7 @@ export async function replaySubscription(
 ): Promise<SubscriptionResponse> {
   const key = keyOf(auth, input);
   await existing(deps, key);
-  const head = await deps.storage.headGlobalPosition(key);
+  const head = await readableHead(deps, key);
   const updated = await deps.storage.updateSubscription(key, { position: resolvePosition(input.fromPosition, head) });
   if (!updated) throw subscriptionNotFound();
   deps.webhooks.changed(key);

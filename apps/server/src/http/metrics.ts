@@ -12,6 +12,8 @@ export interface ServerMetrics {
   requests: Counter<'method' | 'route' | 'status'>;
   duration: Histogram<'method' | 'route' | 'status'>;
   retryable: Counter<'status'>;
+  /** Storage work after an answer or in the background that failed (it is retried or repaired), by operation. */
+  backgroundFailures: Counter<'operation'>;
   /** Wraps a storage so that appends, replays, conflicts and storage errors are counted where they happen. */
   instrument(storage: Storage): Storage;
   /** Webhook deliveries (issue 12): attempts by outcome, their latency, append-to-delivery time, lag. */
@@ -126,6 +128,12 @@ export function createMetrics(): ServerMetrics {
     registers: [registry],
   });
   for (const status of ['429', '503']) retryable.inc({ status }, 0);
+  const backgroundFailures = new Counter({
+    name: 'eventlane_storage_background_failures_total',
+    help: 'Storage work after an answer or in the background that failed and is retried or repaired later (MongoDB: stream_head, marker, sequencer, liveness, incarnation_check)',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
   for (const outcome of ['written', 'replay', 'version_conflict', 'duplicate_event_id', 'error']) appends.inc({ outcome }, 0);
 
   const countFailure = (operation: string, error: unknown) => {
@@ -138,6 +146,7 @@ export function createMetrics(): ServerMetrics {
     requests,
     duration,
     retryable,
+    backgroundFailures,
     webhooks: createWebhookMetrics(registry),
     instrument(storage) {
       return new Proxy(storage, {

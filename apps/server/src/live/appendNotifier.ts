@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { Scope, Storage } from '@eventlane/store';
+import type { Scope } from '@eventlane/store';
 
 const keyOf = (scope: Scope) => `${scope.org}\u0000${scope.store}`;
 
 /**
- * In-process wake-ups for live tails: every append through this server bumps its store's
- * counter, and tails of that store stop waiting. It only shortens the wait; the tail still reads
+ * In-process wake-ups for live tails: every advance of a store's global order in this process
+ * (`Storage.watch`) bumps its store's counter, and tails of that store stop waiting. It only shortens the wait; the tail still reads
  * the store itself, so a missed or extra wake-up never loses or repeats an event.
  */
 export class AppendNotifier {
@@ -47,20 +47,4 @@ export class AppendNotifier {
       signal?.addEventListener('abort', done, { once: true });
     });
   }
-}
-
-/** The storage, with every successful append reported to the notifier. Everything else passes through unchanged. */
-export function withAppendNotifications(storage: Storage, notifier: AppendNotifier): Storage {
-  const append: Storage['append'] = async (scope, streamId, events, options) => {
-    const result = await storage.append(scope, streamId, events, options);
-    if (result.eventsWritten > 0) notifier.notify(scope);
-    return result;
-  };
-  return new Proxy(storage, {
-    get(target, property) {
-      if (property === 'append') return append;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

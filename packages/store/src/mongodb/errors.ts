@@ -58,3 +58,35 @@ export async function guard<T>(operation: () => Promise<T>): Promise<T> {
     throw toStoreError(error);
   }
 }
+
+/**
+ * A write the server refused for now and rolled back: FerretDB v1 answers SQLITE_BUSY (code 1,
+ * "database is locked") when two of its write transactions meet, MongoDB a WriteConflict (112)
+ * outside transactions rarely. Nothing was written, so the same write may simply be sent again.
+ */
+export function isTransientWriteError(error: unknown): boolean {
+  if (error instanceof MongoServerError && !(error.name === 'MongoBulkWriteError')) return isTransientCode(error.code, error.errmsg ?? error.message);
+  if (error instanceof MongoError && error.name === 'MongoBulkWriteError') {
+    const errors = (error as unknown as { writeErrors?: Array<{ code: number; errmsg?: string }> | { code: number; errmsg?: string } }).writeErrors;
+    const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+    return list.length > 0 && list.every((e) => isTransientCode(e.code, e.errmsg));
+  }
+  return false;
+}
+
+/** The code (and message) of a transient refusal: WriteConflict, or FerretDB's SQLITE_BUSY. */
+export function isTransientCode(code: unknown, message: string | undefined): boolean {
+  return code === 112 || (code === 1 && /SQLITE_BUSY|database is locked/.test(message ?? ''));
+}
+
+/** Runs a write again (up to 6 times, with a short random pause) while the server refuses it as transient. */
+export async function retryTransient<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 6 || !isTransientWriteError(error)) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}

@@ -1,16 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import type { Storage } from '../eventStore';
 import { UnavailableError } from '../errors';
-import { appendToStream } from './appendToStream';
-import { KeyedQueue, StoreStates, type MongoContext } from './context';
+import { appendToStream, KeyedQueue } from './appendToStream';
+import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context';
 import { guard, toStoreError } from './errors';
 import { mongoKeyStore } from './keys';
 import { listStreams } from './listStreams';
+import { Liveness } from './liveness';
+import { MarkerBook } from './markers';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
-import { collections, ensureSchema } from './schema';
+import { collections, ensureSchema, probeMultikeyUnique, type Durability } from './schema';
+import { Sequencers } from './sequencer';
 import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions';
-import { countEventsByType, countEventsPerMinute, createStore, deleteStore, getStore, headGlobalPosition, listStores } from './stores';
+import {
+  countEventsByType,
+  countEventsPerMinute,
+  createStore,
+  deleteStore,
+  getStore,
+  headGlobalPosition,
+  listStores,
+  waitForGlobalOrder,
+} from './stores';
 
 export interface MongoStorageOptions {
   /** `mongodb://…`; ignored when `client` is given. */
@@ -20,22 +33,42 @@ export interface MongoStorageOptions {
   /** A client owned by the caller: `close()` leaves it open. */
   client?: MongoClient;
   /**
-   * Stores up to this many events are kept whole in memory per process (event ids and stream
-   * versions), so an append is one insert; bigger ones ask the database. Default 20 000.
+   * Bytes of per-process cache (stream versions, sequenced ends, store incarnations), default
+   * 16 MiB. A miss costs one indexed query; nothing else grows with the data.
    */
-  maxSnapshotEvents?: number;
+  cacheBytes?: number;
+  /** Sequencer lease duration (default 5000 ms): how long a store waits when its sequencer's instance dies. */
+  leaseMs?: number;
+  /** Heartbeat period (default 1000 ms); an instance is presumed dead after five missed beats. */
+  heartbeatMs?: number;
+  /** Longest pause between two looks for other instances' commits while a store's sequencer idles (default 500 ms). */
+  maxSequencerPollMs?: number;
 }
 
 /** How long an operation waits for an unreachable server before it fails as UnavailableError. */
 const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 750;
 
 /**
+ * `w: "majority", j: true` for writes and `readConcern: "majority"` for reads (the reads that
+ * decide replays and catch-ups must not see what a failover can roll back), unless the
+ * connection string says otherwise (`w=`, `journal=`, `readConcernLevel=`).
+ */
+export function durabilityFor(uri: string): Durability {
+  const has = (name: string) => new RegExp(`[?&]${name}=`, 'i').test(uri);
+  return {
+    ...(has('w') || has('journal') ? {} : { writeConcern: { w: 'majority', journal: true } }),
+    ...(has('readConcernLevel') ? {} : { readConcern: { level: 'majority' } }),
+  };
+}
+
+/**
  * Storage on MongoDB (or a MongoDB-wire server such as FerretDB v1) with the official driver and
- * no multi-document transactions. Connects and creates the indexes before it resolves.
+ * no multi-document transactions. Connects, creates the indexes and starts this instance's
+ * heartbeat before it resolves. NOTES.md has the protocol.
  *
  * @throws UnavailableError when the server cannot be reached
  * @example
- * const storage = await getMongoStorage({ uri: 'mongodb://127.0.0.1:27017', dbName: 'eventlane' });
+ * const storage = await getMongoStorage({ uri: 'mongodb://127.0.0.1:27017/?replicaSet=rs0', dbName: 'eventlane' });
  */
 export async function getMongoStorage(options: MongoStorageOptions): Promise<Storage> {
   const owned = !options.client;
@@ -50,18 +83,33 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     throw new UnavailableError('MongoDB URI is not valid', { cause: error });
   }
   const db = client.db(options.dbName ?? 'eventlane');
-  const ctx: MongoContext = {
-    c: collections(db),
-    states: new StoreStates(),
-    queue: new KeyedQueue(),
-    appends: new Map(),
-    headWrites: new Map(),
-    maxSnapshotEvents: options.maxSnapshotEvents ?? 20_000,
+  const tuning: MongoTuning = {
+    cacheBytes: options.cacheBytes ?? DEFAULT_TUNING.cacheBytes,
+    leaseMs: options.leaseMs ?? DEFAULT_TUNING.leaseMs,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_TUNING.heartbeatMs,
+    maxSequencerPollMs: options.maxSequencerPollMs ?? DEFAULT_TUNING.maxSequencerPollMs,
   };
-  const subscriptions = subscriptionCollections(db);
+  const ctx = {
+    c: collections(db, durabilityFor(options.client ? '' : options.uri)),
+    instanceId: randomUUID(),
+    uniqueEventIds: false,
+    tuning,
+    ...createCaches(tuning),
+    appends: new Map(),
+    queue: new KeyedQueue(),
+    book: new MarkerBook(),
+    listeners: new Listeners(),
+    clock: new MonotonicClock(),
+  } as Omit<MongoContext, 'sequencers' | 'liveness'> as MongoContext;
+  ctx.sequencers = new Sequencers(ctx);
+  ctx.liveness = new Liveness(ctx);
+  const durability = durabilityFor(options.client ? '' : options.uri);
+  const subscriptions = subscriptionCollections(db, durability);
   try {
-    await ensureSchema(ctx.c);
+    await ensureSchema(db);
     await ensureSubscriptionIndexes(subscriptions);
+    ctx.uniqueEventIds = await probeMultikeyUnique(db);
+    await ctx.liveness.start();
   } catch (error) {
     if (owned) await client.close().catch(() => {});
     const mapped = toStoreError(error);
@@ -81,6 +129,8 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     countEventsByType: (scope) => countEventsByType(ctx, scope),
     countEventsPerMinute: (scope, since) => countEventsPerMinute(ctx, scope, since),
     headGlobalPosition: (scope) => headGlobalPosition(ctx, scope),
+    waitForGlobalOrder: (scope, waitOptions) => waitForGlobalOrder(ctx, scope, waitOptions?.timeoutMs),
+    watch: (listener) => ctx.listeners.add(listener),
     ...mongoKeyStore(ctx),
     ...mongoSubscriptionStore(subscriptions),
     ping: () =>
@@ -88,6 +138,8 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
         await db.command({ ping: 1 });
       }),
     close: async () => {
+      await ctx.sequencers.close();
+      await ctx.liveness.close();
       if (owned) await client.close();
     },
   };

@@ -5,6 +5,9 @@ import type { MongoContext } from './context';
 import { guard, isDuplicateKeyError } from './errors';
 import type { ApiKeyDoc, OrganizationDoc } from './schema';
 
+/** Most organizations, or keys of one organization, a listing returns. */
+const MAX_LISTED = 10_000;
+
 function organization(doc: OrganizationDoc): Organization {
   return { organizationId: doc.organizationId, createdAt: doc.createdAt.toISOString() };
 }
@@ -45,7 +48,10 @@ export function mongoKeyStore(ctx: MongoContext): KeyStore {
 
     listOrganizations: () =>
       guard(async () => {
-        const docs = await organizations.find({}, { sort: { organizationId: 1 }, projection: { _id: 0 } }).toArray();
+        const docs = await organizations
+          .find({ organizationId: { $gte: '' } }, { sort: { organizationId: 1 }, projection: { _id: 0 } })
+          .limit(MAX_LISTED)
+          .toArray();
         return docs.map(organization);
       }),
 
@@ -68,6 +74,7 @@ export function mongoKeyStore(ctx: MongoContext): KeyStore {
       guard(async () => {
         const docs = await apiKeys
           .find({ organizationId }, { sort: { createdAt: 1, keyId: 1 }, projection: { _id: 0 } })
+          .limit(MAX_LISTED)
           .toArray();
         return docs.map(keyInfo);
       }),

@@ -4,17 +4,22 @@ import { globToRegExp } from '../glob';
 import type { MongoContext } from './context';
 import { guard } from './errors';
 import type { StreamDoc } from './schema';
+import { currentHandle } from './storeHandle';
 
 const SORT_FIELDS = { streamId: 'streamId', createdAt: 'createdAt', updatedAt: 'updatedAt' } as const;
 
 /**
  * Streams of a store from their head documents, sorted by `sortBy` (default `streamId`), ascending
- * unless asked. A head lags only when a commit's process died between the commit and the head
- * update; the stream's next append repairs it.
+ * unless asked; each sort has its index (stream, stream_type, created, updated), a glob is a
+ * `$regex` on the indexed stream id. A head lags only when a commit's process died between the
+ * commit and the head update; the stream's next append repairs it. `includeCount` counts the
+ * matching heads on the index: O(matching streams).
  */
 export async function listStreams(ctx: MongoContext, scope: Scope, options: ListStreamsOptions): Promise<StreamsPage> {
   return guard(async () => {
-    const filter: Filter<StreamDoc> = { org: scope.org, store: scope.store };
+    const handle = await currentHandle(ctx, scope);
+    if (!handle) return { streams: [], hasMore: false, ...(options.includeCount ? { total: 0 } : {}) };
+    const filter: Filter<StreamDoc> = { org: scope.org, store: scope.store, inc: handle.inc };
     if (options.streamType !== undefined) filter.streamType = options.streamType;
     if (options.streamIdPattern !== undefined) filter.streamId = { $regex: globToRegExp(options.streamIdPattern).source };
     const direction: 1 | -1 = options.sortDirection === 'desc' ? -1 : 1;

@@ -1,54 +1,47 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
 import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
-import { StoreError } from '../errors';
-import { waitForHeadWrites } from './appendToStream';
+import { StoreError, UnavailableError } from '../errors';
 import type { MongoContext } from './context';
 import { guard, isDuplicateKeyError } from './errors';
-import { storeKey, type StoreDoc } from './schema';
+import { decodeTypeKey, incarnationKey, storeKey, streamKey, type StoreDoc } from './schema';
+import { nextPosition } from './sequencer';
+import { currentHandle, newStoreDoc } from './storeHandle';
 
-function summary(doc: StoreDoc): EventStoreSummary {
+/** Most minute buckets a chart asks for: a week. */
+const MAX_MINUTES = 7 * 24 * 60 + 1;
+/** Most event types a store reports (they live in its store document). */
+const MAX_TYPES = 10_000;
+
+function summary(doc: Pick<StoreDoc, 'store' | 'description' | 'createdAt'>): EventStoreSummary {
   return { eventStoreName: doc.store, description: doc.description, created: doc.createdAt.toISOString() };
 }
 
 export async function createStore(ctx: MongoContext, scope: Scope, options: { description?: string | null } = {}): Promise<EventStoreSummary> {
   return guard(async () => {
-    const doc: StoreDoc = {
-      _id: storeKey(scope),
-      org: scope.org,
-      store: scope.store,
-      description: options.description ?? null,
-      createdAt: new Date(),
-    };
+    const doc = newStoreDoc(scope, options.description ?? null);
     try {
       await ctx.c.stores.insertOne(doc);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new StoreError('EVENT_STORE_EXISTS', `Event store ${scope.store} already exists`);
       throw error;
     }
-    const state = ctx.states.get(scope);
-    if (state) state.storeDocExists = true;
+    ctx.handles.set(storeKey(scope), { inc: doc.inc });
     return summary(doc);
   });
 }
 
+/** The store with its counters (kept by the sequencer: they count events that have a global position). */
 export async function getStore(ctx: MongoContext, scope: Scope): Promise<EventStoreDetails | null> {
   return guard(async () => {
-    const byScope = { org: scope.org, store: scope.store };
-    const [doc, totalStreams, first, last] = await Promise.all([
-      ctx.c.stores.findOne({ _id: storeKey(scope) }),
-      ctx.c.streams.countDocuments(byScope),
-      ctx.c.commits.findOne(byScope, { sort: { globalFrom: 1 }, projection: { _id: 0, createdAt: 1 } }),
-      ctx.c.commits.findOne(byScope, { sort: { globalFrom: -1 }, projection: { _id: 0, createdAt: 1, globalTo: 1 } }),
-    ]);
+    const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { types: 0 } });
     if (!doc) return null;
     return {
       ...summary(doc),
       statistics: {
-        totalStreams,
-        // The store chain has no holes, so its end is the event count.
-        totalEvents: last ? last.globalTo + 1 : 0,
-        oldestEventTimestamp: first ? first.createdAt.toISOString() : null,
-        newestEventTimestamp: last ? last.createdAt.toISOString() : null,
+        totalStreams: doc.streams,
+        totalEvents: doc.events,
+        oldestEventTimestamp: doc.firstEventAt ? doc.firstEventAt.toISOString() : null,
+        newestEventTimestamp: doc.lastEventAt ? doc.lastEventAt.toISOString() : null,
       },
     };
   });
@@ -58,7 +51,9 @@ export async function listStores(ctx: MongoContext, org: string, page: { limit: 
   return guard(async () => {
     const offset = page.offset ?? 0;
     const [docs, total] = await Promise.all([
-      ctx.c.stores.find({ org }, { sort: { store: 1 }, skip: offset, limit: page.limit, projection: { _id: 0 } }).toArray(),
+      ctx.c.stores
+        .find({ org }, { sort: { store: 1 }, skip: offset, limit: page.limit, projection: { _id: 0, store: 1, description: 1, createdAt: 1 } })
+        .toArray(),
       ctx.c.stores.countDocuments({ org }),
     ]);
     return { eventStores: docs.map(summary), total, hasMore: offset + docs.length < total };
@@ -66,68 +61,90 @@ export async function listStores(ctx: MongoContext, org: string, page: { limit: 
 }
 
 /**
- * Deletes commits, heads, then the store document, in the store's append queue so no append of
- * this process lands in between, and after the head writes of its earlier appends have ended (a
- * head written after the delete would bring a deleted stream back into listings). The store
- * document goes last: a delete cut short can be repeated.
+ * Retires the store's incarnation, then deletes its data. The store document goes first, with its
+ * incarnation: from then on every instance's append checks the incarnation after writing (see
+ * groupInsert.ts) and decides again in a new one, and readers look up the incarnation first, so no
+ * late write of a stale instance is ever acknowledged or read, and a store recreated meanwhile
+ * (a new incarnation) keeps its own data. Runs after this process's groups of the store.
  */
 export async function deleteStore(ctx: MongoContext, scope: Scope): Promise<boolean> {
   return ctx.queue.run(storeKey(scope), () =>
     guard(async () => {
-      const byScope = { org: scope.org, store: scope.store };
-      ctx.states.forget(scope);
-      await waitForHeadWrites(ctx, scope);
-      const commits = await ctx.c.commits.deleteMany(byScope);
-      await ctx.c.streams.deleteMany(byScope);
-      const store = await ctx.c.stores.deleteOne(byScope);
-      ctx.states.forget(scope);
-      return store.deletedCount > 0 || commits.deletedCount > 0;
+      const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { _id: 0, inc: 1 } });
+      ctx.handles.delete(storeKey(scope));
+      if (!doc) return false;
+      const retired = await ctx.c.stores.deleteOne({ _id: storeKey(scope), inc: doc.inc });
+      const inc = doc.inc;
+      await ctx.sequencers.stop(scope, inc);
+      const byIncarnation = { org: scope.org, store: scope.store, inc };
+      // Markers first, so that no sequencer picks up a commit that is being deleted.
+      await ctx.c.markers.deleteMany(byIncarnation);
+      await Promise.all([
+        ctx.c.commits.deleteMany(byIncarnation),
+        ctx.c.positions.deleteMany(byIncarnation),
+        ctx.c.streams.deleteMany(byIncarnation),
+        ctx.c.minuteCounts.deleteMany(byIncarnation),
+        ctx.c.sequencers.deleteOne({ _id: incarnationKey(scope, inc) }),
+      ]);
+      ctx.versions.deletePrefix(streamKey(scope, inc, ''));
+      ctx.sequenced.deletePrefix(`${incarnationKey(scope, inc)}:`);
+      return retired.deletedCount > 0;
     }),
   );
 }
 
+/** Event counts per type from the store's counters, most frequent first. */
 export async function countEventsByType(ctx: MongoContext, scope: Scope): Promise<EventTypeCount[]> {
   return guard(async () => {
-    const rows = await ctx.c.commits
-      .aggregate<{ _id: string; count: number }>([
-        { $match: { org: scope.org, store: scope.store } },
-        // No `$project` without `_id` before `$unwind`: FerretDB v1.24 drops the connection on it.
-        { $project: { 'events.type': 1 } },
-        { $unwind: '$events' },
-        { $group: { _id: '$events.type', count: { $sum: 1 } } },
-      ])
+    const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { _id: 0, types: 1 } });
+    if (!doc) return [];
+    return Object.entries(doc.types)
+      .map(([key, count]) => ({ type: decodeTypeKey(key), count }))
+      .filter((t) => t.count > 0)
+      .sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+      .slice(0, MAX_TYPES);
+  });
+}
+
+/** Events per minute from the store's minute buckets (kept by the sequencer), oldest first. */
+export async function countEventsPerMinute(ctx: MongoContext, scope: Scope, since: Date): Promise<Array<{ minute: string; count: number }>> {
+  return guard(async () => {
+    const handle = await currentHandle(ctx, scope);
+    if (!handle) return [];
+    const floor = new Date(Math.floor(since.getTime() / 60_000) * 60_000).toISOString();
+    const buckets = await ctx.c.minuteCounts
+      .find({ org: scope.org, store: scope.store, inc: handle.inc, minute: { $gte: floor } }, { sort: { minute: 1 }, projection: { _id: 0, minute: 1, count: 1 } })
+      .limit(MAX_MINUTES)
       .toArray();
-    return rows
-      .map((r) => ({ type: r._id, count: r.count }))
-      .sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    return buckets.map((b) => ({ minute: b.minute, count: b.count }));
+  });
+}
+
+/** The highest sequenced global position, or -1. */
+export async function headGlobalPosition(ctx: MongoContext, scope: Scope): Promise<number> {
+  return guard(async () => {
+    const handle = await currentHandle(ctx, scope);
+    if (!handle) return -1;
+    return (await nextPosition(ctx, scope, handle.inc)) - 1;
   });
 }
 
 /**
- * Events per minute, bucketed here rather than in an aggregation: FerretDB v1 implements neither
- * `$dateTrunc` nor `$dateToString`. Commits are read without their events.
+ * Resolves once the store has no unsequenced commit this process knows of: none of its appends
+ * in flight here and no marker left for the store.
  */
-export async function countEventsPerMinute(ctx: MongoContext, scope: Scope, since: Date): Promise<Array<{ minute: string; count: number }>> {
-  return guard(async () => {
-    const commits = ctx.c.commits.find(
-      { org: scope.org, store: scope.store, createdAt: { $gte: since } },
-      { projection: { _id: 0, createdAt: 1, count: 1 } },
+export async function waitForGlobalOrder(ctx: MongoContext, scope: Scope, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await ctx.queue.idle(storeKey(scope));
+    const handle = await guard(() => currentHandle(ctx, scope));
+    if (!handle) return;
+    const marker = await guard(() =>
+      ctx.c.markers.findOne({ org: scope.org, store: scope.store, inc: handle.inc }, { projection: { _id: 1 } }),
     );
-    const buckets = new Map<string, number>();
-    for await (const commit of commits) {
-      const minute = `${commit.createdAt.toISOString().slice(0, 16)}:00.000Z`;
-      buckets.set(minute, (buckets.get(minute) ?? 0) + commit.count);
-    }
-    return [...buckets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([minute, count]) => ({ minute, count }));
-  });
-}
-
-export async function headGlobalPosition(ctx: MongoContext, scope: Scope): Promise<number> {
-  return guard(async () => {
-    const last = await ctx.c.commits.findOne(
-      { org: scope.org, store: scope.store },
-      { sort: { globalFrom: -1 }, projection: { _id: 0, globalTo: 1 } },
-    );
-    return last ? last.globalTo : -1;
-  });
+    if (!marker && !ctx.appends.get(storeKey(scope))) return;
+    if (marker) ctx.sequencers.wake(scope, handle.inc);
+    if (Date.now() > deadline) throw new UnavailableError('The store is not sequenced yet; retry later');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore';
 import { StoreError } from '../errors';
@@ -12,6 +12,7 @@ import type {
   SubscriptionStore,
 } from '../subscriptions';
 import { guard, isDuplicateKeyError } from './errors';
+import type { Durability, IndexSpec } from './schema';
 
 /** A subscription: configuration, delivery state, and a hint of its lease (the lease itself is in `webhook_leases`). */
 interface SubscriptionDoc {
@@ -79,20 +80,31 @@ export interface SubscriptionCollections {
   keys: Collection<KeyDoc>;
 }
 
-export function subscriptionCollections(db: Db): SubscriptionCollections {
+/** The collections, with the write and read concerns the adapter uses for everything (schema.ts `Durability`). */
+export function subscriptionCollections(db: Db, durability: Durability): SubscriptionCollections {
   return {
-    subscriptions: db.collection<SubscriptionDoc>('webhook_subscriptions'),
-    leases: db.collection<LeaseDoc>('webhook_leases'),
-    deliveries: db.collection<DeliveryDoc>('webhook_deliveries'),
-    keys: db.collection<KeyDoc>('webhook_keys'),
+    subscriptions: db.collection<SubscriptionDoc>('webhook_subscriptions', durability),
+    leases: db.collection<LeaseDoc>('webhook_leases', durability),
+    deliveries: db.collection<DeliveryDoc>('webhook_deliveries', durability),
+    keys: db.collection<KeyDoc>('webhook_keys', durability),
   };
 }
 
-/** The indexes (idempotent): one per createIndexes call (FerretDB v1, NOTES.md); every unique one starts with (org, store). */
+/** The declared indexes, by collection (the query-shape test checks every query against them); every unique one starts with (org, store). */
+export const SUBSCRIPTION_INDEXES: Record<string, IndexSpec[]> = {
+  webhook_subscriptions: [{ name: 'subscription', key: { org: 1, store: 1, subscriptionId: 1 }, unique: true }],
+  webhook_leases: [{ name: 'lease', key: { org: 1, store: 1, subscriptionId: 1, token: 1 }, unique: true }],
+  webhook_deliveries: [{ name: 'deliveries', key: { org: 1, store: 1, subscriptionId: 1, attemptedAt: 1 } }],
+};
+
+/** Creates the indexes (idempotent): one per createIndexes call (FerretDB v1, NOTES.md). */
 export async function ensureSubscriptionIndexes(c: SubscriptionCollections): Promise<void> {
-  await c.subscriptions.createIndexes([{ key: { org: 1, store: 1, subscriptionId: 1 }, name: 'subscription', unique: true }]);
-  await c.leases.createIndexes([{ key: { org: 1, store: 1, subscriptionId: 1, token: 1 }, name: 'lease', unique: true }]);
-  await c.deliveries.createIndexes([{ key: { org: 1, store: 1, subscriptionId: 1, attemptedAt: 1 }, name: 'deliveries' }]);
+  const create = async <T extends Document>(collection: Collection<T>) => {
+    for (const index of SUBSCRIPTION_INDEXES[collection.collectionName] ?? []) await collection.createIndexes([index]);
+  };
+  await create(c.subscriptions);
+  await create(c.leases);
+  await create(c.deliveries);
 }
 
 const docId = (key: SubscriptionKey) => `${key.org}:${key.store}:${key.subscriptionId}`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { parseStreamType, type ExpectedStreamVersion } from '@eventlane/contracts';
+import { parseStreamType } from '@eventlane/contracts';
+import { decideAppend, encodeEvents, givenEventIds, type EncodedEvent, type StoredIdAt } from '../appendDecision';
 import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
 import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
 import { isUniqueViolation, toStoreError, type Connection } from './connection';
@@ -12,63 +13,15 @@ export type AppendToStream = (
   options?: AppendOptions,
 ) => Promise<AppendResult>;
 
-/** @throws VersionConflictError when `expected` does not hold at `current` */
-export function assertExpectedVersion(expected: ExpectedStreamVersion | undefined, current: number): void {
-  if (expected === undefined || expected === 'any') return;
-  if (expected === 'no_stream') {
-    if (current !== 0) throw new VersionConflictError('no_stream', current);
-  } else if (expected === 'stream_exists') {
-    if (current === 0) throw new VersionConflictError('stream_exists', current);
-  } else if (current !== expected) {
-    throw new VersionConflictError(expected, current);
-  }
-}
-
+/** A stored event id as the id lookup returns it. */
 interface StoredId {
   eventId: string;
   streamId: string;
   streamPosition: number;
 }
 
-/**
- * Idempotency by eventId, decided before the expectation so that a retry carrying a stale
- * expectation is still answered as a replay:
- * - every event has an id, all stored in this stream, in request order, at consecutive positions → the
- *   version right after them (nothing written);
- * - some stored, or stored elsewhere, or out of order, or an id repeated within the request →
- *   DuplicateEventIdError naming those ids in request order;
- * - none stored → undefined: go on and write.
- */
-function replayOf(streamId: string, ids: string[], stored: Map<string, StoredId>, eventCount: number): AppendResult | undefined {
-  if (stored.size === 0) {
-    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
-    if (repeated.length > 0) throw new DuplicateEventIdError([...new Set(repeated)]);
-    return undefined;
-  }
-  const found = ids.map((id) => stored.get(id));
-  // Only a request whose every event carries an id can be proven a replay.
-  const isReplay = ids.length === eventCount && found.every(
-    (hit, i) => hit !== undefined && hit.streamId === streamId && (i === 0 || hit.streamPosition === found[i - 1]!.streamPosition + 1),
-  );
-  if (isReplay) return { nextExpectedStreamVersion: found[found.length - 1]!.streamPosition + 1, eventsWritten: 0 };
-  throw new DuplicateEventIdError([...new Set(ids.filter((id) => stored.has(id)))]);
-}
-
 /** Most appends committed together; the rest wait for the next group. */
 export const MAX_GROUP_COMMIT = 256;
-
-/**
- * An event as the writer stores it: `data` and `metadata` already JSON text. Encoding happens
- * where the append is called (so a value JSON cannot hold fails there, and so that only strings
- * cross to the writer thread, where a structured clone would lose `toJSON` and prototypes).
- */
-export interface EncodedEvent {
-  type: string;
-  data: string;
-  metadata: string | null;
-  schemaVersion: string | null;
-  eventId: string | undefined;
-}
 
 /** One append as the writer receives it (plain data: it may cross a thread boundary). */
 export interface AppendRequest {
@@ -76,17 +29,6 @@ export interface AppendRequest {
   streamId: string;
   events: EncodedEvent[];
   options: AppendOptions;
-}
-
-/** @throws TypeError as JSON.stringify does (a BigInt, a cycle) */
-export function encodeEvents(events: NewEvent[]): EncodedEvent[] {
-  return events.map((e) => ({
-    type: e.type,
-    data: JSON.stringify(e.data),
-    metadata: e.metadata == null ? null : JSON.stringify(e.metadata),
-    schemaVersion: e.schemaVersion ?? null,
-    eventId: e.eventId,
-  }));
 }
 
 export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
@@ -131,15 +73,24 @@ export function groupCommitter(connection: Connection): CommitGroup {
 
   const append = db.transaction(({ scope, streamId, events, options }: AppendRequest): AppendResult => {
     const { org, store } = scope;
-    const ids = events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId]));
+    const ids = givenEventIds(events);
+    const stored = new Map<string, StoredIdAt>();
     if (ids.length > 0) {
-      const rows = findIds.all(org, store, JSON.stringify(ids)) as StoredId[];
-      const replay = replayOf(streamId, ids, new Map(rows.map((row) => [row.eventId, row])), events.length);
-      if (replay) return replay;
+      for (const row of findIds.all(org, store, JSON.stringify(ids)) as StoredId[]) {
+        stored.set(row.eventId, { streamId: row.streamId, position: row.streamPosition });
+      }
     }
+    // Under the write lock: the version and the ids read here are the truth until COMMIT.
     const version = streamVersion(connection, scope, streamId);
-    assertExpectedVersion(options.expectedStreamVersion, version);
-    if (events.length === 0) return { nextExpectedStreamVersion: version, eventsWritten: 0 };
+    const decision = decideAppend({
+      streamId,
+      expected: options.expectedStreamVersion,
+      ids,
+      eventCount: events.length,
+      version,
+      stored,
+    });
+    if (decision.kind === 'answer') return decision.result;
 
     const next = (storeHead.get(org, store) as { next: number } | undefined)?.next ?? 0;
     const streamType = parseStreamType(streamId);
@@ -165,7 +116,7 @@ export function groupCommitter(connection: Connection): CommitGroup {
   const explainUniqueViolation = (error: unknown, { scope, streamId, events, options }: AppendRequest) => {
     if (!isUniqueViolation(error)) return error;
     if (error.message.includes('events.event_id')) {
-      const ids = events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId]));
+      const ids = givenEventIds(events);
       const stored = new Set((findIds.all(scope.org, scope.store, JSON.stringify(ids)) as StoredId[]).map((r) => r.eventId));
       return new DuplicateEventIdError(ids.filter((id) => stored.has(id)));
     }

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Storage } from '../eventStore';
+import type { Storage, StorageEvents } from '../eventStore';
 import { UnavailableError } from '../errors';
 import { appendToStream } from './appendToStream';
 import { createConnection, run, toStoreError } from './connection';
@@ -53,9 +53,20 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
     writer = inline();
   }
 
+  const listeners = new Set<Partial<StorageEvents>>();
   const storage: Storage = {
     backend: 'sqlite',
-    append: writer.append,
+    append: async (scope, streamId, events, appendOptions) => {
+      const result = await writer.append(scope, streamId, events, appendOptions);
+      // The append gave its events their global positions in the same transaction.
+      if (result.eventsWritten > 0) for (const listener of listeners) listener.globalOrderAdvanced?.(scope);
+      return result;
+    },
+    waitForGlobalOrder: () => Promise.resolve(),
+    watch: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     readStream: readStream(connection),
     readStore: readStore(connection),
     listStreams: listStreams(connection),

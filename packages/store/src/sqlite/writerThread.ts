@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AppendResult } from '../eventStore';
 import { UnavailableError } from '../errors';
-import { encodeEvents, type AppendRequest, type AppendToStream } from './appendToStream';
+import { encodeEvents } from '../appendDecision';
+import type { AppendRequest, AppendToStream } from './appendToStream';
 import type { SQLiteStorageOptions } from './database';
 import { errorFromWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
 

@@ -107,6 +107,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
         const scope = freshScope();
         await storage.append(scope, 'b-1', [event('first')]);
         await storage.append(scope, 'b-1', [event('a'), event('b'), event('c')], { expectedStreamVersion: 1 });
+        await storage.waitForGlobalOrder(scope);
         const { events } = await storage.readStream(scope, 'b-1', { limit: 10 });
         expect(events.map((e) => [e.type, e.streamPosition])).toEqual([
           ['first', 0],
@@ -135,6 +136,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
         );
         expect(conflict).toBeInstanceOf(VersionConflictError);
         expect((await storage.readStream(scope, 'other-1', { limit: 10 })).events).toHaveLength(1);
+        await storage.waitForGlobalOrder(scope);
         expect((await storage.readStore(scope, { limit: 100 })).events).toHaveLength(1);
       });
 
@@ -204,6 +206,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
 
         expect((await storage.readStream(scope, 'dup-1', { limit: 10 })).currentStreamVersion).toBe(2);
         expect((await storage.readStream(scope, 'dup-2', { limit: 10 })).currentStreamVersion).toBe(0);
+        await storage.waitForGlobalOrder(scope);
         expect((await storage.readStore(scope, { limit: 10 })).events.map((e) => e.eventId)).toEqual([a, b]);
       });
 
@@ -367,6 +370,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
         await storage.append(scope, 'a-1', [event('x'), event('y')]);
         await storage.append(scope, 'b-1', [event('x')]);
         await storage.append(scope, 'a-1', [event('z')]);
+        await storage.waitForGlobalOrder(scope);
         const all = await storage.readStore(scope, { limit: 100, includeCount: true });
         expect(all.events.map((e) => [e.streamId, e.type, e.globalPosition])).toEqual([
           ['a-1', 'x', 0],
@@ -398,6 +402,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
         expect(empty?.statistics).toEqual({ totalStreams: 0, totalEvents: 0, oldestEventTimestamp: null, newestEventTimestamp: null });
         await storage.append(scope, 'o-1', [event('a'), event('b')]);
         await storage.append(scope, 'o-2', [event('a')]);
+        await storage.waitForGlobalOrder(scope);
         const details = await storage.getStore(scope);
         expect(details?.statistics).toMatchObject({ totalStreams: 2, totalEvents: 3 });
         expect(Date.parse(details!.statistics.newestEventTimestamp!)).toBeGreaterThanOrEqual(
@@ -423,6 +428,7 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
           nextExpectedStreamVersion: 1,
           eventsWritten: 1,
         });
+        await storage.waitForGlobalOrder(scope);
         expect((await storage.readStore(scope, { limit: 10 })).events[0]!.globalPosition).toBe(0);
       });
     });
@@ -486,6 +492,8 @@ export function testEventStore(name: string, factory: () => Promise<Storage>, op
             }
           }),
         );
+        // Every append is acknowledged; once each has its global position the reader may stop.
+        await storage.waitForGlobalOrder(scope, { timeoutMs: 60_000 });
         writing = false;
         await reader;
         expect(seen.length).toBe(written.length);
