@@ -51,6 +51,8 @@ export interface AdminApi {
    * with `fetch` because an `EventSource` cannot send the key in a header (and it never goes in a URL).
    */
   tailStream(store: string, streamId: string, fromPosition: number, onEvent: (streamPosition: number) => void, signal: AbortSignal): Promise<void>;
+  /** Any route with the key, its answer validated by `schema`: for a screen's own small data module (subscriptionsApi.ts). */
+  request<T extends z.ZodType>(path: string, schema: T, init?: RequestInit): Promise<z.infer<T>>;
 }
 
 export interface StreamQuery {
@@ -116,6 +118,7 @@ export function createAdminApi(options: { baseUrl: string; getApiKey(): string; 
     call(`/trpc/${procedure}`, trpcResult(schema), { method: 'POST', body: JSON.stringify(input) }).then((r) => (r as { result: { data: z.infer<T> } }).result.data);
 
   return {
+    request: call,
     listStores: (page) => call(`/api/event-stores${query(page)}`, eventStoresPageResponseSchema),
     getStore: (name) => call(store(name), eventStoreDetailsResponseSchema),
     createStore: (input) => call('/api/event-stores', eventStoreCreatedResponseSchema, { method: 'POST', body: JSON.stringify(input) }),

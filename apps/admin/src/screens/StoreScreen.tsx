@@ -5,6 +5,7 @@ import { useSignedIn } from '../appContext';
 import { Link } from '../components/Link';
 import { QueryError } from '../components/QueryState';
 import { StoreCharts } from '../components/StoreCharts';
+import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
 import { hrefOf, navigate } from '../router';
 import { ApiError, type StreamQuery } from '../api/adminApi';
@@ -23,6 +24,7 @@ export function StoreScreen({ store }: { store: string }) {
       </nav>
       <header className="screen-header">
         <h1 id="store-title">{store}</h1>
+        <StoreTabs store={store} current="store" />
         {details.data?.description ? <p>{details.data.description}</p> : null}
         <dl className="facts">
           <div>
