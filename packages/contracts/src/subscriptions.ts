@@ -58,6 +58,8 @@ export const webhookUrlSchema = z
   .max(2048, 'url must be at most 2048 characters')
   .pipe(z.url({ protocol: /^https?$/, error: 'url must be an http or https URL' }))
   .refine((value) => {
+    // Zod runs this after a failed URL check too: an unparsable value has its issue already.
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === '' && url.password === '';
   }, 'url must not contain a user name or password');
