@@ -191,9 +191,23 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
       });
     }
 
+    // A restart can fail on a loaded machine (MongoDB not selected in time): try again, it is not a finding.
+    const restartServer = async (): Promise<ServerProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startServer(env);
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
+        }
+      }
+    };
+
     // Writers: appends with client ids, unknown outcomes retried with the same ids.
     const loadEnd = Date.now() + loadMs;
     let appends = 0;
+    /** Ids of every event whose append was acknowledged: the drain waits until all are in the global order. */
+    const acknowledged = new Set<string>();
     let restarting = false;
     const writer = async () => {
       while (Date.now() < loadEnd) {
@@ -208,6 +222,7 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
             const answer = await call(`/streams/${streamId}`, { events });
             if (answer.status === 200) {
               appends += 1;
+              for (const event of events) acknowledged.add(event.eventId);
               break;
             }
           } catch {
@@ -249,7 +264,7 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
         kills += 1;
         if (afterAck) killsAfterAck += 1;
         log(`  kill ${kills} (${afterAck ? 'right after an acknowledgement' : 'during a delivery'}) at t=${Date.now() - started} ms`);
-        server = await startServer(env);
+        server = await restartServer();
         restarting = false;
       }
     };
@@ -260,9 +275,13 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
     const scope = { org: 'default', store: STORE };
     const drainDeadline = Date.now() + 90_000;
     for (;;) {
+      // Every acknowledged event must be in the readable global order first (MongoDB's sequencer gives
+      // positions after the answer, and a killed instance's commits only once its liveness expired).
+      await storage.waitForGlobalOrder(scope).catch(() => undefined);
       const head = await storage.headGlobalPosition(scope);
       const states = await Promise.all(subscriptions.map((s) => storage!.getSubscription({ ...scope, subscriptionId: s.subscriptionId })));
-      if (states.every((s) => s !== null && s.position === head + 1 && s.pending === null) && receiver.inFlight === 0) break;
+      const sequenced = head + 1 >= acknowledged.size;
+      if (sequenced && states.every((s) => s !== null && s.position === head + 1 && s.pending === null) && receiver.inFlight === 0) break;
       if (Date.now() > drainDeadline) {
         log(`  drain timed out: head ${head}, positions ${states.map((s) => s?.position).join(', ')}`);
         break;
@@ -278,6 +297,10 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
       from = page.events[page.events.length - 1]!.globalPosition + 1;
     }
     const check = checkWebhookDeliveries({ events, subscriptions, receipts: receiver.receipts, kills: killTimes });
+    // Not a delivery invariant, but the check is only whole when it covers every acknowledged append.
+    const stored = new Set(events.map((e) => e.eventId));
+    const unstored = [...acknowledged].filter((id) => !stored.has(id));
+    if (unstored.length > 0) check.violations.push({ kind: 'missing', message: `${unstored.length} acknowledged events are not in the store's global order after the drain` });
     return {
       backend: options.backend,
       seed: options.seed,
