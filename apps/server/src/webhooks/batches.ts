@@ -59,7 +59,11 @@ async function readMatching(
   let next = from;
   let scanned = 0;
   while ((to === undefined || next <= to) && scanned < MAX_SCANNED_PER_BUILD) {
-    const page = await storage.readStore(scope, { fromPosition: next, toPosition: to, types, limit: types ? max - events.length : SCAN_PAGE });
+    // When every event read counts (types in the read, or no filter at all) read just what the batch
+    // still needs; otherwise a larger page, filtered here.
+    const unfiltered = subscription.eventTypes === null && subscription.streamType === null && subscription.streamIdPattern === null;
+    const limit = types || unfiltered ? max - events.length : SCAN_PAGE;
+    const page = await storage.readStore(scope, { fromPosition: next, toPosition: to, types, limit });
     for (const event of page.events) {
       if (!matches(event)) continue;
       events.push(event);
