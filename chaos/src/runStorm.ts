@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Storage } from '@eventlane/store';
 import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
-import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { cpuMsOf, ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom, zipf } from './random';
 import { startRoundRobinProxy } from './roundRobinProxy';
 
@@ -48,10 +48,23 @@ export interface StormResult {
   violations: Violation[];
   /** Answers that left an outcome unknown, by kind (`503 Service unavailable`, `network TypeError`). */
   transient: Record<string, number>;
+  /** CPU time used during the load by the database process and by the server instances (no-kill runs only), ms. */
+  cpuMs: { database: number | null; servers: number | null };
   durationMs: number;
 }
 
 const STORE = 'chaos';
+
+/** CPU ms of several processes together; null if any cannot be read. */
+function sumCpu(pids: Array<number | undefined>): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const ms = cpuMsOf(pid);
+    if (ms === null) return null;
+    total += ms;
+  }
+  return total;
+}
 const ORG = 'default';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -254,9 +267,20 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     }
   };
 
+  const cpuNow = () => ({
+    database: database ? cpuMsOf(database.pid) : null,
+    servers: sumCpu(servers.map((s) => s.child.pid)),
+  });
+  let cpuMs: StormResult['cpuMs'] = { database: null, servers: null };
   try {
     const readerDone = readerLoop();
+    const cpuBefore = cpuNow();
     await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
+    const cpuAfter = cpuNow();
+    if (options.kill === 'none') {
+      const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+      cpuMs = { database: delta(cpuBefore.database, cpuAfter.database), servers: delta(cpuBefore.servers, cpuAfter.servers) };
+    }
     readerStop = true;
     await readerDone;
     for (const server of servers) await killHard(server.child);
@@ -300,6 +324,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       readerSaw: reader.length,
       violations,
       transient,
+      cpuMs,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -30,10 +30,15 @@ export async function runScaling(options: { seed: number; loadMs: number; rounds
     }
     const ratio = two.outcomes.ok / Math.max(1, one.outcomes.ok);
     rounds.push({ one, two, ratio });
+    const perAppend = (r: StormResult) =>
+      `CPU per acknowledged append: database ${r.cpuMs.database === null ? '?' : (r.cpuMs.database / Math.max(1, r.outcomes.ok)).toFixed(1)} ms, ` +
+      `servers ${r.cpuMs.servers === null ? '?' : (r.cpuMs.servers / Math.max(1, r.outcomes.ok)).toFixed(1)} ms; ${r.operations} operations (${r.outcomes.conflict} conflicts)`;
     options.log(
       `round ${round + 1}: 1 instance ${one.outcomes.ok} acknowledged (${(one.outcomes.ok / (one.loadMs / 1000)).toFixed(1)}/s, ${one.violations.length} violations); ` +
         `2 instances ${two.outcomes.ok} acknowledged (${(two.outcomes.ok / (two.loadMs / 1000)).toFixed(1)}/s, ${two.violations.length} violations); ratio ${ratio.toFixed(2)}`,
     );
+    options.log(`  1 instance: ${perAppend(one)}`);
+    options.log(`  2 instances: ${perAppend(two)}`);
   }
   const sum = (f: (r: ScalingReport['rounds'][number]) => number) => rounds.reduce((a, r) => a + f(r), 0);
   const ratio = sum((r) => r.two.outcomes.ok) / Math.max(1, sum((r) => r.one.outcomes.ok));

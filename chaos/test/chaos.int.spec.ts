@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { ferretdbBinary } from '../src/processes';
+import { runScaling } from '../src/scaling';
 import { runSeries } from '../src/stormSeries';
 
 /**
@@ -34,5 +35,14 @@ describe.concurrent('crash storms (smoke)', () => {
     expect(series.results.every((r) => r.instances === 2)).toBe(true);
     expect(series.kills.server).toBeGreaterThanOrEqual(2);
     expect(series.acknowledged).toBeGreaterThan(0);
+  });
+
+  // The scaling storm of `pnpm chaos --scaling`, short: 1 and 2 instances without kills. Its ratio
+  // is printed, never asserted (a shared machine); its histories are checked like every storm's.
+  it.runIf(runnable || process.env.CI === 'true')('MongoDB (FerretDB): the scaling storm, 1 and 2 instances, checks clean', async () => {
+    const report = await runScaling({ seed: 401, loadMs: 2_500, rounds: 1, log: (l) => console.log(l) });
+    expect(report.violations).toBe(0);
+    expect(report.rounds[0]!.one.outcomes.ok).toBeGreaterThan(0);
+    expect(report.rounds[0]!.two.outcomes.ok).toBeGreaterThan(0);
   });
 });

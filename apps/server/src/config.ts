@@ -11,6 +11,9 @@ export interface Config {
   dataDir: string;
   mongodbUri: string | null;
   mongodbDb: string;
+  /** MongoDB adapter: bytes of per-instance cache, and the sequencer lease (see packages/store/src/mongodb/NOTES.md). */
+  mongodbCacheBytes: number;
+  mongodbLeaseMs: number;
   logLevel: string;
   limits: Limits;
   security: SecurityOptions;
@@ -31,6 +34,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   MONGODB_URI: z.string().min(1).optional(),
   MONGODB_DB: z.string().min(1).default('eventlane'),
+  MONGODB_CACHE_BYTES: intFrom(16 * 1024 * 1024, 0),
+  MONGODB_SEQUENCER_LEASE_MS: intFrom(5_000, 500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: intFrom(DEFAULT_LIMITS.maxBodyBytes, 1024),
   MAX_EVENTS_PER_APPEND: intFrom(DEFAULT_LIMITS.maxEventsPerAppend, 1),
@@ -78,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: resolve(e.DATA_DIR),
     mongodbUri: e.MONGODB_URI ?? null,
     mongodbDb: e.MONGODB_DB,
+    mongodbCacheBytes: e.MONGODB_CACHE_BYTES,
+    mongodbLeaseMs: e.MONGODB_SEQUENCER_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,

@@ -82,6 +82,8 @@ for (const backend of BACKENDS) {
       expect(list.eventStores.map((s) => s.eventStoreName)).toEqual(['billing', 'shop']);
       expect(list.pagination).toEqual({ limit: 10, offset: 0, total: 2, hasMore: false });
       expect((await admin.eventStores.list()).pagination.limit).toBe(100);
+      // Statistics count events once they have their global position (MongoDB: just after the append).
+      await services.deps.storage.waitForGlobalOrder({ org, store: 'shop' });
       const details = eventStoreDetailsResponseSchema.parse(await admin.eventStores.get({ eventStoreName: 'shop' }));
       expect(details.statistics).toMatchObject({ totalStreams: 2, totalEvents: 3 });
       expect(await rejection(admin.eventStores.delete({ eventStoreName: 'billing' }))).toMatchObject({

@@ -12,7 +12,15 @@ export const storedEventSchema = z.object({
    * shortly after the append is acknowledged, so a stream read may show `null` for the newest
    * events; SQLite assigns it in the append itself. Reads of the global order never return `null`.
    */
-  globalPosition: z.number().int().min(0).nullable(),
+  globalPosition: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .meta({
+      description:
+        "0-based position in the store's global order. On MongoDB the store's sequencer gives it shortly after the append is acknowledged (typically milliseconds), so a stream read may show null for the newest events; on SQLite it is never null. Reads of the global order (/events, tails) only return events that have one.",
+    }),
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
   metadata: z.record(z.string(), z.unknown()).nullable(),
@@ -25,7 +33,9 @@ export const storedEventSchema = z.object({
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 
 /** An event read from a store's global order (`/events`, tails, webhooks): its position is always known. */
-export const globalEventSchema = storedEventSchema.extend({ globalPosition: z.number().int().min(0) });
+export const globalEventSchema = storedEventSchema.extend({
+  globalPosition: z.number().int().min(0).meta({ description: "0-based position in the store's global order." }),
+});
 export type GlobalEvent = z.infer<typeof globalEventSchema>;
 
 export const streamSummarySchema = z.object({

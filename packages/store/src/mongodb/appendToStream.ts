@@ -47,6 +47,7 @@ export function appendToStream(
       ids: givenEventIds(events),
       events: encoded,
       stale: false,
+      confirm: false,
       lookup: false,
       attempts: 0,
       resolve,

@@ -6,7 +6,7 @@ import type { KeyedQueue } from './appendToStream';
 import type { Liveness } from './liveness';
 import type { MarkerBook } from './markers';
 import type { Collections } from './schema';
-import type { Sequencers } from './sequencer';
+import type { Sequencers } from './sequencers';
 
 /** How this process knows a store: its incarnation. */
 export interface StoreHandle {
@@ -20,8 +20,10 @@ export interface PendingAppend {
   /** The ids the request carried, in request order. */
   ids: string[];
   events: EncodedEvent[];
-  /** The version known for this stream is suspect (a collision or a conflict to confirm): read the chain. */
+  /** Its insert collided on the stream chain: the version known for the stream is behind. */
   stale: boolean;
+  /** A conflict to confirm against the stream chain's end (the version known may only be behind). */
+  confirm: boolean;
   /** Look the ids up before deciding (the unique event-id index refused them). */
   lookup: boolean;
   attempts: number;
@@ -82,6 +84,11 @@ export interface MongoContext {
   versions: BoundedCache<number>;
   /** Per stream key (with incarnation): the stream version up to which its commits have global positions. */
   sequenced: BoundedCache<number>;
+  /**
+   * Per store key: until when its cached stream versions are not trusted alone (another instance
+   * appended to one of its streams lately: an insert collided), so each group reads its heads.
+   */
+  contended: BoundedCache<number>;
   /** Commits of this process whose marker is not written yet. */
   book: MarkerBook;
   sequencers: Sequencers;
@@ -105,9 +112,10 @@ export class MonotonicClock {
 }
 
 /** The caches, bounded in bytes: `cacheBytes` split between stream versions (half), sequenced ends and incarnations. */
-export function createCaches(tuning: MongoTuning): Pick<MongoContext, 'handles' | 'versions' | 'sequenced'> {
+export function createCaches(tuning: MongoTuning): Pick<MongoContext, 'handles' | 'versions' | 'sequenced' | 'contended'> {
   return {
     handles: new BoundedCache<StoreHandle>(Math.max(64 * 1024, tuning.cacheBytes / 8), () => 48),
+    contended: new BoundedCache<number>(Math.max(64 * 1024, tuning.cacheBytes / 16)),
     versions: new BoundedCache<number>(tuning.cacheBytes / 2),
     sequenced: new BoundedCache<number>((tuning.cacheBytes * 3) / 8),
   };

@@ -1,20 +1,19 @@
 import type { Scope } from '../eventStore';
 import type { MongoContext } from './context';
-import { retryTransient, toStoreError } from './errors';
-import { encodeTypeKey, incarnationKey, storeKey, type PositionDoc } from './schema';
+import { retryTransient } from './errors';
+import { encodeTypeKey, minuteKey, storeKey, type PositionDoc } from './schema';
 
-/** Buckets older than this are pruned (the charts show at most a week). */
+/** Minute counts older than this are pruned (the charts show at most a week). */
 export const MINUTE_BUCKET_RETENTION_MS = 8 * 24 * 3_600_000;
 
 export type CountOutcome = 'counted' | 'store_gone';
 
 /**
- * Adds sequenced positions to the store's counters (events, streams, events per type, first and
- * last event time) and to its per-minute buckets. The store document's `countedTo` makes the
- * update apply once: it only matches when the counters stop exactly where these positions start,
- * so a sequencer that died between claiming positions and counting them is caught up by the next
- * one (from the positions themselves), and nothing is counted twice. The minute buckets follow the
- * store update, so a crash between the two can only under-count a chart, never over-count.
+ * Adds sequenced positions to the store's counters (events, streams, events per type and per
+ * minute, first and last event time), in one update of the store document. Its `countedTo` makes
+ * the update apply once: it only matches when the counters stop exactly where these positions
+ * start, so a sequencer that died between claiming positions and counting them is caught up by the
+ * next one (from the positions themselves), and nothing is counted twice.
  */
 export async function countPositions(ctx: MongoContext, scope: Scope, inc: string, positions: PositionDoc[]): Promise<CountOutcome> {
   if (positions.length === 0) return 'counted';
@@ -30,6 +29,8 @@ export async function countPositions(ctx: MongoContext, scope: Scope, inc: strin
       const key = `types.${encodeTypeKey(t)}`;
       inc$[key] = (inc$[key] ?? 0) + n;
     }
+    const minute = `minutes.${minuteKey(p.createdAt)}`;
+    inc$[minute] = (inc$[minute] ?? 0) + p.count;
     if (p.createdAt > lastAt) lastAt = p.createdAt;
   }
   // Conditional on countedTo, so a retry can never count twice.
@@ -53,12 +54,6 @@ export async function countPositions(ctx: MongoContext, scope: Scope, inc: strin
       if (reached === from) return countPositions(ctx, scope, inc, positions);
     }
     return 'counted';
-  }
-  try {
-    await countMinutes(ctx, scope, inc, positions);
-  } catch (error) {
-    // Not retried ($inc twice would over-count): the chart under-counts these minutes.
-    ctx.listeners.backgroundFailure('minute_counts', toStoreError(error));
   }
   return 'counted';
 }
@@ -88,31 +83,13 @@ export async function catchUpCounters(ctx: MongoContext, scope: Scope, inc: stri
   return next;
 }
 
-async function countMinutes(ctx: MongoContext, scope: Scope, inc: string, positions: PositionDoc[]): Promise<void> {
-  const byMinute = new Map<string, number>();
-  for (const p of positions) {
-    const minute = new Date(Math.floor(p.createdAt.getTime() / 60_000) * 60_000).toISOString();
-    byMinute.set(minute, (byMinute.get(minute) ?? 0) + p.count);
-  }
-  const key = incarnationKey(scope, inc);
-  await ctx.c.minuteCounts.bulkWrite(
-    [...byMinute].map(([minute, count]) => ({
-      updateOne: {
-        filter: { _id: `${key}:${minute}` },
-        update: { $inc: { count }, $setOnInsert: { org: scope.org, store: scope.store, inc, minute } },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
-}
-
-/** Drops minute buckets older than the retention (bounded by the index on (org, store, inc, minute)). */
+/** Drops the store's minute counts older than the retention (one read of them, one update). */
 export async function pruneMinutes(ctx: MongoContext, scope: Scope, inc: string, now = Date.now()): Promise<void> {
-  await ctx.c.minuteCounts.deleteMany({
-    org: scope.org,
-    store: scope.store,
-    inc,
-    minute: { $lt: new Date(now - MINUTE_BUCKET_RETENTION_MS).toISOString() },
-  });
+  const doc = await ctx.c.stores.findOne({ _id: storeKey(scope), inc }, { projection: { _id: 0, minutes: 1 } });
+  const oldest = minuteKey(new Date(now - MINUTE_BUCKET_RETENTION_MS));
+  const old = Object.keys(doc?.minutes ?? {}).filter((minute) => minute < oldest);
+  if (old.length === 0) return;
+  await retryTransient(() =>
+    ctx.c.stores.updateOne({ _id: storeKey(scope), inc }, { $unset: Object.fromEntries(old.map((minute) => [`minutes.${minute}`, ''])) }),
+  );
 }

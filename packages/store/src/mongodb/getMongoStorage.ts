@@ -11,8 +11,9 @@ import { Liveness } from './liveness';
 import { MarkerBook } from './markers';
 import { readStore } from './readStore';
 import { readStream } from './readStream';
-import { collections, ensureSchema, probeMultikeyUnique, type Durability } from './schema';
-import { Sequencers } from './sequencer';
+import { ensureSchema, probeMultikeyUnique } from './indexes';
+import { collections, type Durability } from './schema';
+import { Sequencers } from './sequencers';
 import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions';
 import {
   countEventsByType,
@@ -111,7 +112,8 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     ctx.uniqueEventIds = await probeMultikeyUnique(db);
     await ctx.liveness.start();
   } catch (error) {
-    if (owned) await client.close().catch(() => {});
+    // The error below is what the caller needs; a failure to close the half-open client adds nothing.
+    if (owned) await client.close().catch(() => undefined);
     const mapped = toStoreError(error);
     throw mapped instanceof UnavailableError ? mapped : new UnavailableError('MongoDB could not be prepared', { cause: error });
   }

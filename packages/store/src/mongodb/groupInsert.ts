@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { parseStreamType } from '@eventlane/contracts';
 import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecision';
 import type { AppendResult, Scope } from '../eventStore';
 import { UnavailableError, VersionConflictError } from '../errors';
 import type { MongoContext, PendingAppend, StoreAppends } from './context';
-import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError } from './errors';
+import { insertCommits, lookupEventIds, removeDeadCommits } from './commitWrites';
+import { toStoreError } from './errors';
 import { markCommits } from './markers';
-import { commitId, commitMeta, streamKey, type CommitDoc } from './schema';
+import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema';
 import { readHandle, storeHandle } from './storeHandle';
 import { chainEnd, knownVersions, moveHeads } from './streamHeads';
 
 /** Collisions before an append gives up with UnavailableError (retryable). */
 const MAX_ATTEMPTS = 100;
+/** How long a store's cached versions are checked against its heads after a collision with another instance. */
+const CONTENDED_MS = 30_000;
 /** At most this many appends, and (past the first) this many events, share one insert. */
 const MAX_GROUP_APPENDS = 128;
 const MAX_GROUP_EVENTS = 5_000;
@@ -39,13 +41,18 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   const group = takeGroup(appends.pending);
   let inc: string;
   let versions: Map<string, number>;
+  /** Streams whose version was read from the chain in this group (the truth, not a lower bound). */
+  let suspect: string[];
   let stored: Map<string, StoredIdAt>;
   try {
     await ctx.liveness.ensureAlive();
     inc = (await storeHandle(ctx, scope, { create: true }))!.inc;
-    const suspect = [...new Set(group.filter((a) => a.stale).map((a) => a.streamId))];
+    // A stream that collided once: its head has most likely moved past us (the other writer moves
+    // it before answering); again: read the chain's end, the truth (a scan on FerretDB v1).
+    suspect = [...new Set(group.filter((a) => a.confirm || (a.stale && a.attempts > 1)).map((a) => a.streamId))];
     const truths = await Promise.all(suspect.map((id) => chainEnd(ctx, scope, inc, id)));
-    versions = await knownVersions(ctx, scope, inc, group.filter((a) => !a.stale).map((a) => a.streamId));
+    const contended = (ctx.contended.get(storeKey(scope)) ?? 0) > Date.now() || group.some((a) => a.stale);
+    versions = await knownVersions(ctx, scope, inc, group.filter((a) => !suspect.includes(a.streamId)).map((a) => a.streamId), contended);
     suspect.forEach((id, i) => versions.set(id, truths[i]!));
     // MongoDB refuses a stored id at the insert; FerretDB v1 does not, so there ids are looked up
     // first. Everywhere, a conflict is only answered once a replay is ruled out.
@@ -59,7 +66,8 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
   }
 
   const overlay: Overlay = { versions: new Map(), ids: new Map() };
-  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, stored, overlay));
+  const verified = new Set(suspect);
+  const decisions = group.map((append) => decide(ctx, scope, inc, append, versions, verified, stored, overlay));
   const commits = decisions.flatMap((d) => (d.kind === 'insert' ? [d.commit] : []));
   const metas = commits.map(commitMeta);
   for (const meta of metas) ctx.book.enter(meta);
@@ -105,7 +113,11 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
         if (index === outcome.committed && !outcome.busy) {
           // The one the index refused: its version was stale, or its ids are stored.
           if (outcome.idsRefused) append.lookup = true;
-          else append.stale = true;
+          else {
+            append.stale = true;
+            // Another instance writes this store too: from now on, check cached versions against the heads.
+            ctx.contended.set(storeKey(scope), Date.now() + CONTENDED_MS);
+          }
         }
         again.push(append);
       }
@@ -120,7 +132,7 @@ export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAp
     if (decision.kind === 'answer') append.resolve(decision.result);
     else if (decision.kind === 'fail') append.reject(toStoreError(decision.error));
     else {
-      append.stale = true;
+      append.confirm = true;
       again.push(append);
     }
   });
@@ -164,6 +176,7 @@ function decide(
   inc: string,
   append: PendingAppend,
   versions: Map<string, number>,
+  verified: Set<string>,
   stored: Map<string, StoredIdAt>,
   overlay: Overlay,
 ): Decision {
@@ -180,7 +193,7 @@ function decide(
   } catch (error) {
     // A known version is never ahead of the stream: a conflict is certain when the stream is
     // already past what was expected, or when the version was just read from the chain.
-    if (error instanceof VersionConflictError && !append.stale && !certainConflict(expected, version)) return { kind: 'again' };
+    if (error instanceof VersionConflictError && !verified.has(streamId) && !certainConflict(expected, version)) return { kind: 'again' };
     return { kind: 'fail', error };
   }
   if (decision.kind === 'answer') return { kind: 'answer', result: decision.result };
@@ -214,79 +227,4 @@ function decide(
 function certainConflict(expected: PendingAppend['expected'], version: number): boolean {
   if (typeof expected === 'number') return version > expected;
   return expected === 'no_stream' && version > 0;
-}
-
-interface InsertOutcome {
-  /** The commits before this index are in the database. */
-  committed: number;
-  /** The refused commit collided on the event-id index (else on the stream chain). */
-  idsRefused: boolean;
-  /** Not a collision: the commits from `committed` on may or may not be in. */
-  error: unknown;
-  /** The server refused the commit at `committed` for now (nothing of it written): it tries again as it was. */
-  busy?: boolean;
-}
-
-
-/** One ordered insert: it stops at the first refused commit; those before it are in. */
-async function insertCommits(ctx: MongoContext, commits: CommitDoc[]): Promise<InsertOutcome> {
-  if (commits.length === 0) return { committed: 0, idsRefused: false, error: null };
-  for (const commit of commits) commit.writer = ctx.instanceId;
-  try {
-    if (commits.length === 1) await ctx.c.commits.insertOne(commits[0]!);
-    else await ctx.c.commits.insertMany(commits, { ordered: true });
-    return { committed: commits.length, idsRefused: false, error: null };
-  } catch (error) {
-    if (error instanceof MongoBulkWriteError) {
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      const first = errors.reduce((a, b) => (a.index <= b.index ? a : b));
-      if (isDuplicateKeyCode(first.code)) return { committed: first.index, idsRefused: onEventIds(first.errmsg, undefined), error: null };
-      // Refused for now (FerretDB's SQLITE_BUSY): the ones before it are in; the rest simply try again.
-      if (isTransientCode(first.code, first.errmsg)) {
-        return { committed: first.index, idsRefused: false, error: null, busy: true };
-      }
-      return { committed: first.index, idsRefused: false, error };
-    }
-    if (error instanceof MongoServerError && isDuplicateKeyCode(error.code)) {
-      return { committed: 0, idsRefused: onEventIds(error.errmsg, error), error: null };
-    }
-    if (isTransientWriteError(error)) return { committed: 0, idsRefused: false, error: null, busy: true };
-    return { committed: 0, idsRefused: false, error };
-  }
-}
-
-/** Whether a duplicate-key error names the event-id index (MongoDB says which index refused). */
-function onEventIds(message: string | undefined, error: unknown): boolean {
-  const pattern = (error as { keyPattern?: Record<string, unknown> } | undefined)?.keyPattern;
-  return (pattern !== undefined && 'events.eventId' in pattern) || (message ?? '').includes('event_ids');
-}
-
-/** Where the given ids are stored in the store incarnation: one query for the whole group. */
-export async function lookupEventIds(ctx: MongoContext, scope: Scope, inc: string, ids: string[]): Promise<Map<string, StoredIdAt>> {
-  const wanted = [...new Set(ids)];
-  const hits = await ctx.c.commits
-    .find(
-      { org: scope.org, store: scope.store, inc, 'events.eventId': { $in: wanted } },
-      { projection: { _id: 0, streamId: 1, fromVersion: 1, 'events.eventId': 1 } },
-    )
-    .limit(wanted.length)
-    .toArray();
-  const want = new Set(wanted);
-  const stored = new Map<string, StoredIdAt>();
-  for (const hit of hits) {
-    hit.events.forEach((e, i) => {
-      if (want.has(e.eventId)) stored.set(e.eventId, { streamId: hit.streamId, position: hit.fromVersion + i });
-    });
-  }
-  return stored;
-}
-
-/** Commits that landed in a dead incarnation: nobody reads them; take them and their markers away. */
-async function removeDeadCommits(ctx: MongoContext, commits: CommitDoc[]): Promise<void> {
-  if (commits.length === 0) return;
-  const ids = commits.map((c) => c._id);
-  await Promise.all([ctx.c.commits.deleteMany({ _id: { $in: ids } }), ctx.c.markers.deleteMany({ _id: { $in: ids } })]).catch(
-    (error: unknown) => ctx.listeners.backgroundFailure('dead_incarnation_cleanup', toStoreError(error)),
-  );
-  for (const id of ids) ctx.book.leave(id);
 }

@@ -45,8 +45,13 @@ export class Liveness {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    // A clean stop: nothing of ours is left to recover.
-    if (this.ctx.book.stale(0).length === 0) await this.ctx.c.instances.deleteOne({ _id: this.ctx.instanceId }).catch(() => {});
+    // A clean stop: nothing of ours is left to recover. If this fails, the heartbeat expires and a
+    // survivor finds nothing to mark.
+    if (this.ctx.book.stale(0).length === 0) {
+      await this.ctx.c.instances
+        .deleteOne({ _id: this.ctx.instanceId })
+        .catch((error: unknown) => this.ctx.listeners.backgroundFailure('liveness', toStoreError(error)));
+    }
   }
 
   /** @throws UnavailableError when this instance cannot say it is alive (a survivor may be recovering it). */

@@ -5,7 +5,7 @@ import type { MongoContext } from './context';
 import { guard } from './errors';
 import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages';
 import type { PositionDoc } from './schema';
-import { nextPosition } from './sequencer';
+import { nextPosition } from './sequenceOrder';
 import { currentHandle } from './storeHandle';
 
 /**

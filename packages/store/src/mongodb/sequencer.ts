@@ -4,13 +4,19 @@ import type { MongoContext } from './context';
 import { countPositions, pruneMinutes } from './counters';
 import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError } from './errors';
 import { Lease } from './lease';
-import { commitMeta, incarnationKey, positionId, type CommitMeta, type PositionDoc, type SequencerDoc } from './schema';
+import { incarnationKey, positionId, type PositionDoc, type SequencerDoc } from './schema';
+import { nextPosition, orderClaims, seqKey } from './sequenceOrder';
 
 /** Markers read per round. */
 const ROUND_SIZE = 256;
 /** A sequencer with nothing to do for this long gives its lease up. */
 const IDLE_RELEASE_MS = 15_000;
 const MIN_POLL_MS = 5;
+/**
+ * After a round with work, the next waits this long: the markers of commits made meanwhile (here
+ * and on other instances) share one round, so a loaded store costs fewer writes per append.
+ */
+const COALESCE_MS = 20;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
@@ -64,7 +70,16 @@ export class Sequencer {
   async close(): Promise<void> {
     this.closed = true;
     this.wakeUp?.();
-    await this.lease.release().catch(() => {});
+    await this.release();
+  }
+
+  /** Gives the lease up; if that fails, the lease simply expires (reported, not thrown). */
+  private async release(): Promise<void> {
+    try {
+      await this.lease.release();
+    } catch (error) {
+      this.ctx.listeners.backgroundFailure('sequencer', toStoreError(error));
+    }
   }
 
   private async run(): Promise<void> {
@@ -93,13 +108,14 @@ export class Sequencer {
         if (worked) {
           idleSince = Date.now();
           pollMs = MIN_POLL_MS;
+          await new Promise((r) => setTimeout(r, COALESCE_MS));
           continue;
         }
         if (Date.now() - idleSince > IDLE_RELEASE_MS && !this.woken) break;
         if (!this.woken) await this.sleep(pollMs);
         pollMs = Math.min(pollMs * 2, this.ctx.tuning.maxSequencerPollMs);
       }
-      await this.lease.release().catch(() => {});
+      await this.release();
     } catch (error) {
       this.ctx.listeners.backgroundFailure('sequencer', toStoreError(error));
     } finally {
@@ -132,7 +148,7 @@ export class Sequencer {
     if (this.next === null) this.next = await nextPosition(ctx, scope, inc);
     const markers = await ctx.c.markers.find(byScope, { sort: { createdAt: 1 } }).limit(ROUND_SIZE).toArray();
     if (markers.length === 0) return false;
-    const { claims, stale } = await this.order(markers);
+    const { claims, stale } = await orderClaims(ctx, scope, inc, markers);
     if (claims.length > 0) {
       const token = this.lease.token;
       if (token === null) throw new Error('sequencer lease lost');
@@ -185,7 +201,10 @@ export class Sequencer {
    */
   private async forgetDeadIncarnation(): Promise<void> {
     const byScope = { org: this.scope.org, store: this.scope.store, inc: this.inc };
-    await Promise.all([this.ctx.c.positions.deleteMany(byScope), this.ctx.c.markers.deleteMany(byScope)]).catch(() => {});
+    await Promise.all([this.ctx.c.positions.deleteMany(byScope), this.ctx.c.markers.deleteMany(byScope)]).catch((error: unknown) =>
+      // Unreachable leftovers of a dead incarnation: only space is lost.
+      this.ctx.listeners.backgroundFailure('dead_incarnation_cleanup', toStoreError(error)),
+    );
     this.ctx.sequenced.deletePrefix(`${incarnationKey(this.scope, this.inc)}:`);
   }
 
@@ -217,147 +236,6 @@ export class Sequencer {
     }
   }
 
-  /**
-   * The commits to sequence now, in an order that keeps each stream's commits in stream order, and
-   * the markers of commits sequenced already. Interleaves streams by marker time.
-   */
-  private async order(markers: CommitMeta[]): Promise<{ claims: CommitMeta[]; stale: string[] }> {
-    const byStream = new Map<string, CommitMeta[]>();
-    for (const m of markers) {
-      const list = byStream.get(m.streamId) ?? [];
-      list.push(m);
-      byStream.set(m.streamId, list);
-    }
-    const ends = new Map<string, number>();
-    await Promise.all(
-      [...byStream].map(async ([streamId, list]) => {
-        list.sort((a, b) => a.fromVersion - b.fromVersion);
-        const end = await this.sequencedEnd(streamId);
-        ends.set(streamId, end);
-        const ahead = list.find((m) => m.fromVersion >= end);
-        // Commits between the stream's sequenced end and its first marker have no marker yet.
-        if (ahead && ahead.fromVersion > end) list.unshift(...(await this.unmarked(streamId, end, ahead.fromVersion)));
-      }),
-    );
-    const claims: CommitMeta[] = [];
-    const stale: string[] = [];
-    for (const m of markers) {
-      const list = byStream.get(m.streamId)!;
-      while (list.length > 0 && list[0]!.fromVersion <= m.fromVersion) {
-        const next = list.shift()!;
-        const end = ends.get(m.streamId)!;
-        if (next.fromVersion < end) stale.push(next._id);
-        else if (next.fromVersion === end) {
-          claims.push(next);
-          ends.set(m.streamId, next.toVersion + 1);
-        } else {
-          // A hole in the stream chain that could not be read yet: the stream waits for the next round.
-          list.length = 0;
-        }
-      }
-    }
-    return { claims, stale };
-  }
-
-  /** The stream version up to which its commits have positions. */
-  private async sequencedEnd(streamId: string): Promise<number> {
-    const key = seqKey(this.scope, this.inc, streamId);
-    const cached = this.ctx.sequenced.get(key);
-    if (cached !== undefined) return cached;
-    const last = await this.ctx.c.positions.findOne(
-      { org: this.scope.org, store: this.scope.store, inc: this.inc, streamId },
-      { sort: { fromVersion: -1 }, projection: { _id: 0, fromVersion: 1, count: 1 } },
-    );
-    const end = last ? last.fromVersion + last.count : 0;
-    this.ctx.sequenced.set(key, end);
-    return end;
-  }
-
-  /** The stream's commits in [from, to) from its chain (their markers are missing), contiguous from `from`. */
-  private async unmarked(streamId: string, from: number, to: number): Promise<CommitMeta[]> {
-    const commits = await this.ctx.c.commits
-      .find(
-        { org: this.scope.org, store: this.scope.store, inc: this.inc, streamId, fromVersion: { $gte: from, $lt: to } },
-        { sort: { fromVersion: 1 }, projection: { _id: 1, org: 1, store: 1, inc: 1, streamId: 1, streamType: 1, fromVersion: 1, toVersion: 1, createdAt: 1, 'events.type': 1 } },
-      )
-      .limit(Math.min(to - from, ROUND_SIZE))
-      .toArray();
-    const metas: CommitMeta[] = [];
-    let expected = from;
-    for (const commit of commits) {
-      if (commit.fromVersion !== expected) break;
-      metas.push(commitMeta(commit));
-      expected = commit.toVersion + 1;
-    }
-    return metas;
-  }
 }
 
 class StoreGone extends Error {}
-
-const seqKey = (scope: Scope, inc: string, streamId: string) => `${incarnationKey(scope, inc)}:${streamId}`;
-
-/** The next global position of a store incarnation: the end of its last position. */
-export async function nextPosition(ctx: MongoContext, scope: Scope, inc: string): Promise<number> {
-  const last = await ctx.c.positions.findOne(
-    { org: scope.org, store: scope.store, inc },
-    { sort: { g: -1 }, projection: { _id: 0, g: 1, count: 1 } },
-  );
-  return last ? last.g + last.count : 0;
-}
-
-/** Sequencers kept per process, running or not (a stopped one remembers until when another instance holds the lease). */
-const MAX_SEQUENCERS = 10_000;
-
-/** This process's sequencers, one per store incarnation it has seen work for. */
-export class Sequencers {
-  private readonly all = new Map<string, Sequencer>();
-  private closed = false;
-
-  constructor(private readonly ctx: MongoContext) {}
-
-  /** A store incarnation got commits (or may have unsequenced ones): make sure it is sequenced. */
-  wake(scope: Scope, inc: string): void {
-    if (this.closed) return;
-    const key = incarnationKey(scope, inc);
-    let sequencer = this.all.get(key);
-    if (sequencer) {
-      this.all.delete(key);
-    } else {
-      // Not removed when it stops: it remembers that another instance holds the lease, so that
-      // appends here do not ask the database for it each time.
-      sequencer = new Sequencer(this.ctx, scope, inc, () => {});
-      this.evict();
-    }
-    this.all.set(key, sequencer);
-    sequencer.wake();
-  }
-
-  /** Forgets the least recently woken sequencers that are not running, past the cap. */
-  private evict(): void {
-    if (this.all.size < MAX_SEQUENCERS) return;
-    for (const [key, sequencer] of this.all) {
-      if (this.all.size < MAX_SEQUENCERS) break;
-      if (!sequencer.active) this.all.delete(key);
-    }
-  }
-
-  /** Whether this process sequences the store now. */
-  holding(scope: Scope, inc: string): boolean {
-    return this.all.get(incarnationKey(scope, inc))?.holding ?? false;
-  }
-
-  /** Stops the store's sequencer in this process (the store was deleted). */
-  async stop(scope: Scope, inc: string): Promise<void> {
-    const key = incarnationKey(scope, inc);
-    const sequencer = this.all.get(key);
-    this.all.delete(key);
-    await sequencer?.close();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.all.values()].map((s) => s.close()));
-    this.all.clear();
-  }
-}

@@ -24,6 +24,7 @@ export function newStoreDoc(scope: Scope, description: string | null): StoreDoc 
     types: {},
     firstEventAt: null,
     lastEventAt: null,
+    minutes: {},
   };
 }
 

@@ -3,8 +3,8 @@ import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../ev
 import { StoreError, UnavailableError } from '../errors';
 import type { MongoContext } from './context';
 import { guard, isDuplicateKeyError } from './errors';
-import { decodeTypeKey, incarnationKey, storeKey, streamKey, type StoreDoc } from './schema';
-import { nextPosition } from './sequencer';
+import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema';
+import { nextPosition } from './sequenceOrder';
 import { currentHandle, newStoreDoc } from './storeHandle';
 
 /** Most minute buckets a chart asks for: a week. */
@@ -33,7 +33,7 @@ export async function createStore(ctx: MongoContext, scope: Scope, options: { de
 /** The store with its counters (kept by the sequencer: they count events that have a global position). */
 export async function getStore(ctx: MongoContext, scope: Scope): Promise<EventStoreDetails | null> {
   return guard(async () => {
-    const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { types: 0 } });
+    const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { types: 0, minutes: 0 } });
     if (!doc) return null;
     return {
       ...summary(doc),
@@ -83,7 +83,6 @@ export async function deleteStore(ctx: MongoContext, scope: Scope): Promise<bool
         ctx.c.commits.deleteMany(byIncarnation),
         ctx.c.positions.deleteMany(byIncarnation),
         ctx.c.streams.deleteMany(byIncarnation),
-        ctx.c.minuteCounts.deleteMany(byIncarnation),
         ctx.c.sequencers.deleteOne({ _id: incarnationKey(scope, inc) }),
       ]);
       ctx.versions.deletePrefix(streamKey(scope, inc, ''));
@@ -106,17 +105,16 @@ export async function countEventsByType(ctx: MongoContext, scope: Scope): Promis
   });
 }
 
-/** Events per minute from the store's minute buckets (kept by the sequencer), oldest first. */
+/** Events per minute from the store's counters (kept by the sequencer), oldest first. */
 export async function countEventsPerMinute(ctx: MongoContext, scope: Scope, since: Date): Promise<Array<{ minute: string; count: number }>> {
   return guard(async () => {
-    const handle = await currentHandle(ctx, scope);
-    if (!handle) return [];
-    const floor = new Date(Math.floor(since.getTime() / 60_000) * 60_000).toISOString();
-    const buckets = await ctx.c.minuteCounts
-      .find({ org: scope.org, store: scope.store, inc: handle.inc, minute: { $gte: floor } }, { sort: { minute: 1 }, projection: { _id: 0, minute: 1, count: 1 } })
-      .limit(MAX_MINUTES)
-      .toArray();
-    return buckets.map((b) => ({ minute: b.minute, count: b.count }));
+    const doc = await ctx.c.stores.findOne({ _id: storeKey(scope) }, { projection: { _id: 0, minutes: 1 } });
+    const floor = minuteKey(since);
+    return Object.entries(doc?.minutes ?? {})
+      .filter(([minute, count]) => minute >= floor && count > 0)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(-MAX_MINUTES)
+      .map(([minute, count]) => ({ minute: `${minute}:00.000Z`, count }));
   });
 }
 

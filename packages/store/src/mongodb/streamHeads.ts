@@ -11,14 +11,19 @@ import { streamKey, type CommitDoc, type StreamDoc } from './schema';
  * and head); the stream's next append collides on the chain, reads its real end and moves the head.
  */
 
-/** A version each stream has reached: the cache, else its head document (0 when it has none). One query for all misses. */
-export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string, streamIds: string[]): Promise<Map<string, number>> {
+/**
+ * A version each stream has reached: the cache, else its head document (0 when it has none); one
+ * query for all of them. With `validate` (other instances append to the store too, so cached
+ * versions go stale), every stream's head is read, and the higher of head and cache is taken: both
+ * are never ahead of the stream, and the head has every acknowledged append.
+ */
+export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string, streamIds: string[], validate = false): Promise<Map<string, number>> {
   const versions = new Map<string, number>();
   const missing: string[] = [];
   for (const id of new Set(streamIds)) {
     const cached = ctx.versions.get(streamKey(scope, inc, id));
-    if (cached === undefined) missing.push(id);
-    else versions.set(id, cached);
+    if (cached !== undefined) versions.set(id, cached);
+    if (cached === undefined || validate) missing.push(id);
   }
   if (missing.length > 0) {
     const heads = await ctx.c.streams
@@ -27,7 +32,7 @@ export async function knownVersions(ctx: MongoContext, scope: Scope, inc: string
       .toArray();
     const found = new Map(heads.map((h) => [h.streamId, h.version]));
     for (const id of missing) {
-      const version = found.get(id) ?? 0;
+      const version = Math.max(found.get(id) ?? 0, versions.get(id) ?? 0);
       versions.set(id, version);
       ctx.versions.set(streamKey(scope, inc, id), version);
     }

@@ -12,7 +12,8 @@ import type {
   SubscriptionStore,
 } from '../subscriptions';
 import { guard, isDuplicateKeyError } from './errors';
-import type { Durability, IndexSpec } from './schema';
+import type { IndexSpec } from './indexes';
+import type { Durability } from './schema';
 
 /** A subscription: configuration, delivery state, and a hint of its lease (the lease itself is in `webhook_leases`). */
 interface SubscriptionDoc {
