@@ -2,6 +2,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore';
 import { StoreError } from '../errors';
+import { planSubscriptionChange } from '../subscriptionChange';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -197,25 +198,16 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
       guard(async () => {
         const current = await findOne(key);
         if (!current) return null;
-        const config = { ...current, ...change.config };
-        const configChanged =
-          change.config !== undefined &&
-          (config.url !== current.url ||
-            JSON.stringify(config.eventTypes) !== JSON.stringify(current.eventTypes) ||
-            config.streamType !== current.streamType ||
-            config.streamIdPattern !== current.streamIdPattern ||
-            config.batchSize !== current.batchSize);
-        const replay = change.position !== undefined;
-        const fresh = replay || configChanged;
+        const { status, replay, fresh, retryNow } = planSubscriptionChange(current, change);
         // Only what the operator changes is set: the holder's progress (position, failures) stays its own
         // unless a replay resets it.
         const set: Partial<SubscriptionDoc> = {
           updatedAt: new Date().toISOString(),
           ...(change.config ?? {}),
-          ...(change.status ? { status: change.status } : replay && current.status === 'failing' ? { status: 'active' as const } : {}),
+          ...(status !== current.status ? { status } : {}),
           ...(replay ? { position: change.position, consecutiveFailures: 0, lastError: null } : {}),
           ...(fresh ? { pending: null } : {}),
-          ...(fresh || change.retryNow ? { nextAttemptAt: null } : {}),
+          ...(retryNow ? { nextAttemptAt: null } : {}),
         };
         const result = await serial(key, () =>
           c.subscriptions.findOneAndUpdate({ _id: docId(key) }, { $set: set, ...(fresh ? { $inc: { generation: 1 } } : {}) }, { returnDocument: 'after' }),

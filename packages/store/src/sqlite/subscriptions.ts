@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore';
 import { StoreError } from '../errors';
+import { planSubscriptionChange } from '../subscriptionChange';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -169,17 +170,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
     const row = get.get(...byKey(key)) as SubscriptionRow | undefined;
     if (!row) return null;
     const current = toRecord(row);
-    const config = { ...current, ...change.config };
-    const configChanged =
-      change.config !== undefined &&
-      (config.url !== current.url ||
-        JSON.stringify(config.eventTypes) !== JSON.stringify(current.eventTypes) ||
-        config.streamType !== current.streamType ||
-        config.streamIdPattern !== current.streamIdPattern ||
-        config.batchSize !== current.batchSize);
-    const replay = change.position !== undefined;
-    const status = change.status === 'paused' ? 'paused' : change.status === 'active' || (replay && current.status === 'failing') ? 'active' : current.status;
-    const fresh = replay || configChanged;
+    const { config, status, replay, fresh, retryNow } = planSubscriptionChange(current, change);
     connection.statement(
       `UPDATE subscriptions SET url = ?, event_types = ?, stream_type = ?, stream_id_pattern = ?, batch_size = ?, description = ?,
          status = ?, position = ?, consecutive_failures = ?, last_error = ?, next_attempt_at = ?, pending = ?, generation = ?, updated_at = ?
@@ -195,7 +186,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
       replay ? change.position : current.position,
       replay ? 0 : current.consecutiveFailures,
       replay ? null : current.lastError,
-      replay || fresh || change.retryNow ? null : current.nextAttemptAt,
+      retryNow ? null : current.nextAttemptAt,
       fresh || current.pending === null ? null : JSON.stringify(current.pending),
       fresh ? current.generation + 1 : current.generation,
       new Date().toISOString(),
