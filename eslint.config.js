@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint.boundaries.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/test-results/**', '**/dev-dist/**'] },
@@ -11,6 +12,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...boundaries,
   // Plain Node scripts (no TypeScript, run with `node`).
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
 );

@@ -42,7 +42,7 @@ if [ "${1:-}" = "--test" ]; then
     fi
   fi
   # Builds FerretDB into the cache once (about 2 minutes) unless MONGODB_URI or a mongod is there.
-  pnpm exec tsx packages/store/src/testing/prepareMongoTestServer.ts
+  pnpm exec tsx --conditions=@eventlane/source packages/store/src/testing/prepareMongoTestServer.ts
   # schemathesis (PyPI) fuzzes the API from /openapi.json; a virtualenv of its own in the cache.
   venv="$cache/schemathesis-venv"
   if [ ! -x "$venv/bin/schemathesis" ]; then

@@ -7,6 +7,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 const target = process.env.EVENTLANE_URL ?? 'http://127.0.0.1:4000';
 
 export default defineConfig({
+  // The workspace's packages from their TypeScript source, so the app builds without building them first.
+  resolve: { conditions: ['@eventlane/source', 'module', 'browser', 'development|production'] },
   plugins: [
     react(),
     VitePWA({

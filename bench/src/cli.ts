@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,webhooks] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -10,12 +10,14 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { browserDrain } from './benchmarks/browserDrain';
 import { clientDrain } from './benchmarks/clientDrain';
 import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
 import { memory } from './benchmarks/memory';
 import { reads } from './benchmarks/reads';
 import { scaleOut } from './benchmarks/scaleOut';
+import { startup } from './benchmarks/startup';
 import { storage } from './benchmarks/storage';
 import { webhooks } from './benchmarks/webhooks';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
@@ -29,6 +31,8 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   drain: clientDrain,
   memory,
   scaleout: scaleOut,
+  startup,
+  'drain-browser': browserDrain,
   webhooks,
 };
 
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
       console.log(`  done in ${result.seconds.toFixed(1)} s`);
       write(); // after each benchmark, so that a long run stopped early keeps what it measured
     }
-    const mongo = names.some((n) => n !== 'memory' && n !== 'drain') ? await context.mongo() : null;
+    const mongo = names.some((n) => !['memory', 'drain', 'startup', 'drain-browser'].includes(n)) ? await context.mongo() : null;
     if (mongo) report.versions['MongoDB-wire server'] = 'error' in mongo ? mongo.error : mongo.description;
   } finally {
     await context.close();

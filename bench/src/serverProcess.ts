@@ -25,7 +25,7 @@ const scripts: Record<ServerKind, string> = {
 
 /** Starts a server in its own process (its own core on a 2-core machine) and waits until it listens. */
 export async function spawnServer(kind: ServerKind, options: SpawnOptions = {}): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', scripts[kind]], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@eventlane/source', '--import', 'tsx', scripts[kind]], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

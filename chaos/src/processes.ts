@@ -51,7 +51,7 @@ export interface ServerProcess {
 export function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = track(
-      spawn(process.execPath, ['--import', TSX_LOADER, 'src/index.ts'], {
+      spawn(process.execPath, ['--conditions=@eventlane/source', '--import', TSX_LOADER, 'src/index.ts'], {
         cwd: SERVER_ROOT,
         env: { ...process.env, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -193,7 +193,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
             log(`op ${op.id} rejected: ${JSON.stringify(answer)}`);
           } else {
             const label = `${response.status} ${String(answer.error ?? '')}`;
-            if (!transient[label]) log(`  first ${label} at t=${t()} ms: ${JSON.stringify(answer).slice(0, 200)}`);
+            if (!transient[label]) {
+              log(`  first ${label} at t=${t()} ms: ${JSON.stringify(answer).slice(0, 200)}`);
+              // A 500 is a bug, not an outage: show what the servers logged about it.
+              if (response.status === 500) for (const server of servers) log(`  server log: ${server.output().slice(-1500)}`);
+            }
             transient[label] = (transient[label] ?? 0) + 1;
           }
         } catch (error) {

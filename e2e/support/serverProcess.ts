@@ -31,7 +31,7 @@ interface Started {
 
 function launch(env: Record<string, string>, firstStart: boolean, timeoutMs = 60_000): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, 'src/index.ts'], {
+    const child = spawn(process.execPath, [TSX_CLI, '--conditions=@eventlane/source', 'src/index.ts'], {
       cwd: SERVER_ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
 import { Component, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
+import { TRPCProvider } from './api/trpc';
 import { useOutbox, useSyncStatus } from '@eventlane/client/react';
 import { SignedInContext, useSessionStore, useSignedIn } from './appContext';
 import { createQueryClient, queryPersister } from './queryClient';
@@ -16,6 +18,8 @@ import { StreamScreen } from './screens/StreamScreen';
 import { SubscriptionsScreen } from './screens/SubscriptionsScreen';
 import { OutboxScreen } from './screens/OutboxScreen';
 import { KeysScreen } from './screens/KeysScreen';
+import { ExplorerScreen } from './screens/ExplorerScreen';
+import { HealthScreen } from './screens/HealthScreen';
 
 export function App() {
   const sessions = useSessionStore();
@@ -28,9 +32,17 @@ export function App() {
     <SignedInContext.Provider value={signedIn}>
       <PersistQueryClientProvider
         client={queryClient}
-        persistOptions={{ persister: queryPersister, maxAge: 7 * 24 * 60 * 60 * 1000, buster: signedIn.session.organizationId ?? '' }}
+        persistOptions={{
+          persister: queryPersister,
+          maxAge: 7 * 24 * 60 * 60 * 1000,
+          buster: signedIn.session.organizationId ?? '',
+          // The explorer's pages and the health figures are not kept for offline use.
+          dehydrateOptions: { shouldDehydrateQuery: (query) => query.state.status === 'success' && query.meta?.persist !== false },
+        }}
       >
-        <Shell />
+        <TRPCProvider trpcClient={signedIn.api} queryClient={queryClient}>
+          <Shell />
+        </TRPCProvider>
       </PersistQueryClientProvider>
     </SignedInContext.Provider>
   );
@@ -44,6 +56,18 @@ function Shell() {
   const outbox = useOutbox(client);
   const open = outbox.filter((entry) => entry.state !== 'synced').length;
   const keyRefused = useKeyRefused();
+  const queryClient = useQueryClient();
+  // A new key (given here or in another tab): the refusals of the old one are over. Clear them and
+  // read everything again with the new key, so no screen keeps an error or a stale list.
+  const apiKey = session.apiKey;
+  const lastKey = useRef(apiKey);
+  const { clear: clearRefused } = keyRefused;
+  useEffect(() => {
+    if (lastKey.current === apiKey) return;
+    lastKey.current = apiKey;
+    clearRefused();
+    void queryClient.invalidateQueries();
+  }, [apiKey, clearRefused, queryClient]);
   const organizationUnknown = session.organizationId === null;
   useEffect(() => {
     if (organizationUnknown && status.online) void sessions.refreshIdentity();
@@ -78,13 +102,18 @@ function Shell() {
         <nav aria-label="Main">
           <ul>
             <li>
-              <Link to={{ name: 'stores' }} current={route.name === 'stores' || route.name === 'store' || route.name === 'stream' || route.name === 'subscriptions'}>
+              <Link to={{ name: 'stores' }} current={route.name === 'stores' || route.name === 'store' || route.name === 'stream' || route.name === 'events' || route.name === 'subscriptions'}>
                 Stores
               </Link>
             </li>
             <li>
               <Link to={{ name: 'outbox' }} current={route.name === 'outbox'}>
                 Outbox{open > 0 ? <span className="badge" aria-label={`${open} not synced`}>{open}</span> : null}
+              </Link>
+            </li>
+            <li>
+              <Link to={{ name: 'health' }} current={route.name === 'health'}>
+                Health
               </Link>
             </li>
             {session.scopes === null || session.scopes.includes('admin') ? (
@@ -98,7 +127,8 @@ function Shell() {
         </nav>
         <div className="who">
           <span title="Organization of the signed-in key">
-            Organization: <strong data-testid="organization">{session.organizationId ?? 'unknown'}</strong>
+            <span className="org-label">Organization: </span>
+            <strong data-testid="organization">{session.organizationId ?? 'unknown'}</strong>
           </span>
           <span className="muted">{keyHint(session.apiKey)}</span>
           <button type="button" className="secondary" onClick={() => void signOut()}>
@@ -131,6 +161,10 @@ function Screen({ route }: { route: Route }) {
       return <OutboxScreen />;
     case 'keys':
       return <KeysScreen />;
+    case 'events':
+      return <ExplorerScreen key={route.store} store={route.store} />;
+    case 'health':
+      return <HealthScreen />;
     case 'notFound':
       return (
         <section>

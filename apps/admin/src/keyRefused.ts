@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 /*
  * A read refused with 401 (the key was revoked or is unknown) asks for a new key the same way a
@@ -19,5 +19,6 @@ export function useKeyRefused(): { refused: boolean; clear(): void } {
     window.addEventListener(EVENT, onRefused);
     return () => window.removeEventListener(EVENT, onRefused);
   }, []);
-  return { refused, clear: () => setRefused(false) };
+  const clear = useCallback(() => setRefused(false), []);
+  return { refused, clear };
 }

@@ -1,6 +1,6 @@
 import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createSyncStoragePersister } from '@tanstack/query-sync-storage-persister';
-import { ApiError } from './api/adminApi';
+import { describeFailure } from './api/trpc';
 import { reportKeyRefused } from './keyRefused';
 import { QUERY_CACHE_KEY, loadSession } from './session';
 
@@ -9,7 +9,7 @@ export function createQueryClient(): QueryClient {
   return new QueryClient({
     queryCache: new QueryCache({
       onError: (error) => {
-        if (error instanceof ApiError && error.kind === 'auth') reportKeyRefused();
+        if (describeFailure(error).kind === 'auth') reportKeyRefused();
       },
     }),
     defaultOptions: {
@@ -19,7 +19,10 @@ export function createQueryClient(): QueryClient {
         staleTime: 5_000,
         // A screen shows what was cached at once and always asks the server again when it opens.
         refetchOnMount: 'always',
-        retry: (count, error) => !(error instanceof ApiError && (error.kind === 'auth' || error.kind === 'forbidden' || error.status === 404 || error.status === 400)) && count < 2,
+        retry: (count, error) => {
+          const failure = describeFailure(error);
+          return !(failure.kind === 'auth' || failure.kind === 'forbidden' || failure.status === 404 || failure.status === 400) && count < 2;
+        },
       },
       mutations: { networkMode: 'always' },
     },

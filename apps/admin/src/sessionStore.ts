@@ -1,11 +1,12 @@
 import { createEventlaneClient, OutboxDb, type EventlaneClient } from '@eventlane/client';
-import { ApiError, createAdminApi, type AdminApi } from './api/adminApi';
+import { createApiClient, describeFailure, type ApiClient } from './api/trpc';
 import { CLIENT_DB_NAME, SESSION_KEY, clearSession, keyHint, loadSession, saveSession, type Session } from './session';
 
 export interface SignedIn {
   session: Session;
   client: EventlaneClient;
-  api: AdminApi;
+  /** Typed tRPC client for every read and administration call. */
+  api: ApiClient;
 }
 
 type Listener = () => void;
@@ -103,7 +104,7 @@ export class SessionStore {
       // An operator watches the app: waits between retries stay short.
       backoff: { baseMs: 1000, maxMs: 15_000 },
     });
-    return { session, client, api: createAdminApi({ baseUrl: this.baseUrl, getApiKey }) };
+    return { session, client, api: createApiClient({ baseUrl: this.baseUrl, getApiKey }) };
   }
 
   private set(next: SignedIn | null): void {
@@ -112,31 +113,38 @@ export class SessionStore {
   }
 }
 
+/** Thrown when a key is refused at sign-in or when it is replaced. */
+export class KeyRefusedError extends Error {
+  override name = 'KeyRefusedError';
+}
+
 /**
  * Asks the server who a key is. A 401 throws (the key is wrong); no answer returns `verified: false`
  * so that an operator can still sign in and queue appends offline.
  */
 export async function describeKey(baseUrl: string, apiKey: string): Promise<{ verified: boolean; organizationId: string | null; scopes: Session['scopes'] }> {
-  if (!/^el_\S+$/.test(apiKey)) throw new ApiError('auth', 'An Eventlane API key starts with "el_".');
-  const api = createAdminApi({ baseUrl, getApiKey: () => apiKey });
+  if (!/^el_\S+$/.test(apiKey)) throw new KeyRefusedError('An Eventlane API key starts with "el_".');
+  const api = createApiClient({ baseUrl, getApiKey: () => apiKey });
+  const refused = () => new KeyRefusedError(`The server does not accept the key ${keyHint(apiKey)} (unknown or revoked).`);
   try {
-    const { apiKeys } = await api.listApiKeys();
+    const { apiKeys } = await api.apiKeys.list.query();
     const mine = apiKeys.find((info) => apiKey.startsWith(info.prefix));
     return { verified: true, organizationId: mine?.organizationId ?? apiKeys[0]?.organizationId ?? null, scopes: mine?.scopes ?? null };
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    if (error.kind === 'network') return { verified: false, organizationId: null, scopes: null };
-    if (error.kind === 'auth') throw new ApiError('auth', `The server does not accept the key ${keyHint(apiKey)} (unknown or revoked).`, 401);
+    const failure = describeFailure(error);
+    if (failure.kind === 'network') return { verified: false, organizationId: null, scopes: null };
+    if (failure.kind === 'auth') throw refused();
     // Not an admin key (403), or the key procedures are missing: the stores tell the organization.
   }
   try {
-    const { eventStores } = await api.listStores({ limit: 1, offset: 0 });
+    const { eventStores } = await api.eventStores.list.query({ limit: 1, offset: 0 });
     const first = eventStores[0];
-    const organizationId = first ? (await api.getStore(first.eventStoreName)).eventStoreId.split(':')[0] ?? null : null;
+    const organizationId = first ? ((await api.eventStores.get.query({ eventStoreName: first.eventStoreName })).eventStoreId.split(':')[0] ?? null) : null;
     return { verified: true, organizationId, scopes: null };
   } catch (error) {
-    if (error instanceof ApiError && error.kind === 'network') return { verified: false, organizationId: null, scopes: null };
-    if (error instanceof ApiError && error.kind === 'auth') throw new ApiError('auth', `The server does not accept the key ${keyHint(apiKey)} (unknown or revoked).`, 401);
+    const failure = describeFailure(error);
+    if (failure.kind === 'network') return { verified: false, organizationId: null, scopes: null };
+    if (failure.kind === 'auth') throw refused();
     // A key with only the append scope can still queue appends.
     return { verified: true, organizationId: null, scopes: null };
   }

@@ -1,5 +1,5 @@
 import type { KeyStore } from '@eventlane/store';
-import { issueApiKey } from './apiKeys';
+import { issueApiKey } from './apiKeys.js';
 
 export const DEFAULT_ORGANIZATION = 'default';
 

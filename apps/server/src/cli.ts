@@ -2,9 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { API_KEY_SCOPES, organizationIdSchema, type ApiKeyScope } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
 import { isStoreError } from '@eventlane/store';
-import { issueApiKey } from './apiKeys';
-import { loadConfig } from './config';
-import { openStorage } from './openStorage';
+import { issueApiKey } from './apiKeys.js';
+import { loadConfig } from './config.js';
+import { openStorage } from './openStorage.js';
 
 /** Operators' CLI, against the same storage as the server (`DATA_DIR` or `MONGODB_URI`). */
 function parseScopes(value: string): ApiKeyScope[] {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
-import { DEFAULT_SECURITY, type SecurityOptions } from './http/security';
-import { parseSealingKey } from './webhooks/secretSealer';
-import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './webhooks/webhookDispatcher';
+import { DEFAULT_SECURITY, type SecurityOptions } from './http/security.js';
+import { parseSealingKey } from './webhooks/secretSealer.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './webhooks/webhookDispatcher.js';
 
 export interface Config {
   port: number;

@@ -1,12 +1,13 @@
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
-import type { Limits } from '@eventlane/contracts';
+import type { Limits, SystemInfo } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
-import type { HandlerDeps } from './handlers/deps';
-import { apiKeyFromHeaders } from './http/auth';
-import { AppendNotifier } from './live/appendNotifier';
-import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails';
-import type { WebhookMetrics } from './http/metrics';
-import { DEFAULT_WEBHOOK_OPTIONS, WebhookDispatcher, type WebhookOptions } from './webhooks/webhookDispatcher';
+import type { HandlerDeps } from './handlers/deps.js';
+import { createSystemInfo } from './handlers/system.js';
+import { apiKeyFromHeaders } from './http/auth.js';
+import { createMetrics, type WebhookMetrics } from './http/metrics.js';
+import { AppendNotifier } from './live/appendNotifier.js';
+import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookDispatcher, type WebhookOptions } from './webhooks/webhookDispatcher.js';
 
 /**
  * What every procedure sees. The key is only taken from the headers here; it is checked by the
@@ -26,11 +27,14 @@ export interface Services {
   deps: HandlerDeps;
   live: LiveTails;
   webhooks: WebhookDispatcher;
+  /** `system.info`: version, storage, uptime and metrics figures of this instance. */
+  systemInfo: () => Promise<SystemInfo>;
 }
 
 export interface ServiceOptions {
   limits: Limits;
   liveTailPollMs?: number;
+  systemInfo?: () => Promise<SystemInfo>;
   webhooks?: Partial<WebhookOptions>;
   webhookMetrics?: WebhookMetrics;
   log?: (level: 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
@@ -54,7 +58,12 @@ export function createServices(storage: Storage, options: ServiceOptions): Servi
     options.webhookMetrics ?? { attempt: () => {}, delivered: () => {} },
     options.log ?? (() => {}),
   );
-  return { deps: { storage, limits: options.limits, webhooks }, live, webhooks };
+  return {
+    deps: { storage, limits: options.limits, webhooks },
+    live,
+    webhooks,
+    systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()),
+  };
 }
 
 export function createContextFactory(services: Services) {

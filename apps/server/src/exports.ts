@@ -1,6 +1,6 @@
-export { createServer, type EventlaneServer, type ServerOptions } from './server';
-export { issueApiKey, hashApiKey, API_KEY_PREFIX, type IssueApiKeyOptions } from './apiKeys';
-export { loadConfig, type Config } from './config';
-export { openStorage } from './openStorage';
-export { appRouter, type AppRouter } from './routers';
-export type { Context } from './context';
+export { createServer, type EventlaneServer, type ServerOptions } from './server.js';
+export { issueApiKey, hashApiKey, API_KEY_PREFIX, type IssueApiKeyOptions } from './apiKeys.js';
+export { loadConfig, type Config } from './config.js';
+export { openStorage } from './openStorage.js';
+export { appRouter, type AppRouter } from './routers/index.js';
+export type { Context } from './context.js';

@@ -1,7 +1,7 @@
-import { bootstrapStorage } from './bootstrap';
-import { loadConfig } from './config';
-import { openStorage } from './openStorage';
-import { createServer } from './server';
+import { bootstrapStorage } from './bootstrap.js';
+import { loadConfig } from './config.js';
+import { openStorage } from './openStorage.js';
+import { createServer } from './server.js';
 
 /** The process entry: the only file that reads the environment or exits. */
 async function main(): Promise<void> {

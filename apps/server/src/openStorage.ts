@@ -1,5 +1,5 @@
 import type { Storage } from '@eventlane/store';
-import type { Config } from './config';
+import type { Config } from './config.js';
 
 /** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file in `DATA_DIR`. Drivers load only when used. */
 export async function openStorage(

@@ -3,25 +3,27 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
 import type { Storage } from '@eventlane/store';
-import { registerAdminApp } from './http/adminApp';
-import { registerAuth } from './http/auth';
-import { clientErrorHandler } from './http/clientErrors';
-import { createMetrics, registerMetrics } from './http/metrics';
-import { registerRouteCatalog } from './http/routeCatalog';
-import { registerSecurity, type SecurityOptions } from './http/security';
-import { sendError } from './http/errors';
-import { zodValidatorCompiler } from './http/validation';
+import { registerAdminApp } from './http/adminApp.js';
+import { registerAuth } from './http/auth.js';
+import { clientErrorHandler } from './http/clientErrors.js';
+import { createMetrics, registerMetrics } from './http/metrics.js';
+import { registerRouteCatalog } from './http/routeCatalog.js';
+import { registerSecurity, type SecurityOptions } from './http/security.js';
+import { sendError } from './http/errors.js';
+import { zodValidatorCompiler } from './http/validation.js';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import { createContextFactory, createServices } from './context';
-import type { WebhookOptions } from './webhooks/webhookDispatcher';
-import { endTailsOnClose } from './live/endTailsOnClose';
-import { registerAppendRoute } from './routes/appendRoute';
-import { registerEventStoreRoutes } from './routes/eventStoreRoutes';
-import { registerHealthRoutes } from './routes/healthRoutes';
-import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute';
-import { registerReadRoutes } from './routes/readRoutes';
-import { registerSubscriptionRoutes } from './routes/subscriptionRoutes';
-import { appRouter, type AppRouter } from './routers';
+import { createContextFactory, createServices } from './context.js';
+import type { WebhookOptions } from './webhooks/webhookDispatcher.js';
+import { endTailsOnClose } from './live/endTailsOnClose.js';
+import { registerAppendRoute } from './routes/appendRoute.js';
+import { registerEventStoreRoutes } from './routes/eventStoreRoutes.js';
+import { registerHealthRoutes } from './routes/healthRoutes.js';
+import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute.js';
+import { registerReadRoutes } from './routes/readRoutes.js';
+import { registerSubscriptionRoutes } from './routes/subscriptionRoutes.js';
+import { registerSystemRoutes } from './routes/systemRoutes.js';
+import { createSystemInfo } from './handlers/system.js';
+import { appRouter, type AppRouter } from './routers/index.js';
 
 export interface ServerOptions {
   storage: Storage;
@@ -59,6 +61,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const services = createServices(metrics.instrument(options.storage), {
     limits,
     liveTailPollMs: options.liveTailPollMs,
+    systemInfo: createSystemInfo(options.storage, metrics),
     webhooks: options.webhooks,
     webhookMetrics: metrics.webhooks,
     log: (level, message, details) => log?.[level](details ?? {}, message),
@@ -106,6 +109,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     registerEventStoreRoutes(app, deps);
     registerReadRoutes(app, deps);
     registerSubscriptionRoutes(app, deps);
+    registerSystemRoutes(app, services.systemInfo);
     registerOpenApiRoute(app);
     endTailsOnClose(app, services.live);
     await app.register(fastifyTRPCPlugin, {

@@ -1,8 +1,8 @@
 import { initTRPC } from '@trpc/server';
 import type { ApiKeyScope } from '@eventlane/contracts';
-import type { Context } from './context';
-import { authenticate, requireScope } from './http/auth';
-import { HttpError, toTRPCError } from './http/errors';
+import type { Context } from './context.js';
+import { authenticate, requireScope } from './http/auth.js';
+import { HttpError, toTRPCError } from './http/errors.js';
 
 const t = initTRPC.context<Context>().create({
   // Never a stack trace in an answer, whatever NODE_ENV says.

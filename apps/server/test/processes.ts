@@ -15,7 +15,7 @@ export interface RunResult {
 /** Runs a TypeScript entry of apps/server as its own process, the way `pnpm start` / `pnpm eventlane` do. */
 export function runEntry(entry: string, args: string[], env: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, entry, ...args], {
+    const child = spawn(process.execPath, [TSX_CLI, '--conditions=@eventlane/source', entry, ...args], {
       cwd: SERVER_ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +42,8 @@ export interface ServerProcess {
  */
 export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, { killable = false } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, killable ? ['--import', TSX_LOADER, 'src/index.ts'] : [TSX_CLI, 'src/index.ts'], {
+    const args = killable ? ['--conditions=@eventlane/source', '--import', TSX_LOADER, 'src/index.ts'] : [TSX_CLI, '--conditions=@eventlane/source', 'src/index.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: SERVER_ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import type { BackoffOptions } from './types';
+import type { BackoffOptions } from './types.js';
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 60_000 };
 

@@ -1,25 +1,20 @@
-import { Dexie } from 'dexie';
 import { DEFAULT_LIMITS } from '@eventlane/contracts';
-import { DEFAULT_BACKOFF } from './backoff';
-import { rebaseFollowers } from './coalesce';
-import { InvalidAppendError, OutboxEntryStateError, OutboxStorageError } from './errors';
-import type { EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
-import { createHttpTransport } from './httpTransport';
-import { defaultLeader, type BroadcastChannelLike } from './leader';
-import { createLiveStore } from './liveStore';
-import { browserOnlineSignal, systemClock } from './onlineSignal';
-import { OutboxDb } from './outboxDb';
-import { createAppendPreparer } from './prepareAppend';
-import { createStatusStore, type LocalStatus } from './statusStore';
-import { StreamCache } from './streamCache';
-import { SyncEngine, toOutboxError } from './syncEngine';
-import { createTrpcReadTransport } from './trpcReadTransport';
-import type { ClientLimits, OutboxEntry, OutboxError } from './types';
-import { stopWatchingSettled, watchSettled } from './watchSettled';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import type { EventlaneClient, EventlaneClientOptions } from './eventlaneClient.js';
+import { createHttpTransport } from './httpTransport.js';
+import { defaultLeader, syncLockName, type BroadcastChannelLike } from './leader.js';
+import { createLiveStore } from './liveStore.js';
+import { browserOnlineSignal, systemClock } from './onlineSignal.js';
+import { OutboxDb } from './outboxDb.js';
+import { createOutboxControls } from './outboxControls.js';
+import { createAppendPreparer } from './prepareAppend.js';
+import { createStatusStore, type LocalStatus } from './statusStore.js';
+import { StreamCache } from './streamCache.js';
+import { SyncEngine, toOutboxError } from './syncEngine.js';
+import type { ClientLimits, OutboxEntry, OutboxError } from './types.js';
+import { stopWatchingSettled, watchSettled } from './watchSettled.js';
 
-export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient';
-
-const EDITABLE = new Set(['conflict', 'rejected', 'paused']);
+export type { AppendOptions, EventlaneClient, EventlaneClientOptions } from './eventlaneClient.js';
 
 export function createEventlaneClient(options: EventlaneClientOptions): EventlaneClient {
   const clock = options.clock ?? systemClock;
@@ -32,7 +27,7 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
   const db = new OutboxDb(options.dbName, options.dexieOptions);
   const http = createHttpTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch, clock });
   const transport = options.transport ?? http;
-  const reader = options.reader ?? createTrpcReadTransport({ baseUrl: options.baseUrl, getApiKey: () => apiKey, fetch: options.fetch });
+  const reader = options.reader ?? http;
   const local: LocalStatus = { signal: { online: signal.isOnline(), at: clock.now() }, isLeader: false, persisted: null, localError: null };
   const reportLocalError = (error: OutboxError) => {
     local.localError = error;
@@ -50,11 +45,15 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     maxParallelStreams: options.maxParallelStreams ?? 4,
     tabId: uuid(),
     onLocalError: reportLocalError,
+    isOnline: () => local.signal.online,
   });
-  const cache = new StreamCache(db, () => reader, clock, limits.maxPageSize);
+  const cache = new StreamCache(db, () => reader, clock, limits.maxPageSize, () => local.signal.online);
   const outbox = createLiveStore(() => db.outbox.orderBy('id').toArray(), [] as OutboxEntry[], (error) => reportLocalError(toOutboxError(error, clock.now())));
 
-  const leader = options.leader ?? defaultLeader(`eventlane-sync:${options.dbName}`, clock);
+  // The snapshots hold the database's state from the start, not placeholders until a first subscribe.
+  const ready = Promise.all([outbox.refresh(), status.refresh()]).then(() => undefined);
+
+  const leader = options.leader ?? defaultLeader(syncLockName(options.dbName), clock);
   let closed = false;
   leader.start((isLeader) => {
     local.isLeader = isLeader;
@@ -62,13 +61,6 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     if (isLeader && !closed) engine.start().catch((error) => reportLocalError(toOutboxError(error, clock.now())));
     else engine.stop();
   });
-
-  /** A new key ends a 401/403 pause: the paused entries go back to the queue. */
-  const endAuthPause = () =>
-    db.transaction('rw', db.outbox, db.meta, async () => {
-      await db.outbox.where('state').equals('paused').modify({ state: 'pending', nextAttemptAt: 0 });
-      await db.updateSyncState((state) => (state.paused === 'auth' ? { paused: null } : {}));
-    });
 
   const keyChannel = options.keyChannel === undefined ? defaultKeyChannel(options.dbName) : options.keyChannel;
   if (keyChannel) {
@@ -100,58 +92,20 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
     })
     .catch(() => undefined); // not granted is not an error: the data is kept, just evictable
 
-  /** Writes to IndexedDB; a failure (quota above all) is shown in the status and rethrown, never swallowed. */
-  async function guarded<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof InvalidAppendError || error instanceof OutboxEntryStateError) throw error;
-      const detail = toOutboxError(error, clock.now());
-      reportLocalError(detail);
-      throw new OutboxStorageError(detail, { cause: error });
-    }
-  }
-
-  async function change(id: number, update: (entry: OutboxEntry) => Partial<OutboxEntry> | 'delete'): Promise<void> {
-    await guarded(() =>
-      db.transaction('rw', db.outbox, async () => {
-        const entry = await db.outbox.get(id);
-        if (!entry) throw new OutboxEntryStateError(`No outbox entry ${id}`);
-        const next = update(entry);
-        if (next === 'delete') await db.outbox.delete(id);
-        else await db.outbox.put({ ...entry, ...next, updatedAt: clock.now() });
-      }),
-    );
-    engine.kick();
-  }
+  const controls = createOutboxControls({ db, clock, prepare, kick: () => engine.kick(), reportLocalError });
+  const { guarded, endAuthPause } = controls;
 
   const client: EventlaneClient = {
     db,
     outbox,
     status,
+    ready,
 
-    async append(store, streamId, events, appendOptions = {}) {
-      const expected = appendOptions.expectedStreamVersion;
-      const queued = prepare(store, streamId, events, expected);
-      const now = clock.now();
-      const draft: Omit<OutboxEntry, 'id'> = {
-        store,
-        streamId,
-        events: queued,
-        ...(expected === undefined ? {} : { expectedStreamVersion: expected }),
-        state: 'pending',
-        attempts: 0,
-        lastError: null,
-        result: null,
-        currentVersion: null,
-        createdAt: now,
-        updatedAt: now,
-        nextAttemptAt: 0,
-        syncToken: null,
-      };
-      const id = await guarded(() => db.outbox.add(draft as OutboxEntry));
-      engine.kick();
-      return { entry: { ...draft, id }, settled: watchSettled(db, id) };
+    whenSettled: (id) => watchSettled(db, id),
+
+    async append(store, streamId, events, appendOptions) {
+      const entry = await controls.enqueue(store, streamId, events, appendOptions);
+      return { entry, settled: watchSettled(db, entry.id) };
     },
 
     sync: async () => {
@@ -159,66 +113,13 @@ export function createEventlaneClient(options: EventlaneClientOptions): Eventlan
       await engine.drain();
     },
 
-    retry: (id) =>
-      change(id, (entry) => {
-        if (entry.state === 'synced' || entry.state === 'syncing') throw new OutboxEntryStateError(`Entry ${id} is ${entry.state}`);
-        return { state: 'pending', nextAttemptAt: 0, lastError: null, currentVersion: null };
-      }),
-
-    async rebase(id, version) {
-      await guarded(() =>
-        db.transaction('rw', db.outbox, async () => {
-          const entry = await db.outbox.get(id);
-          if (!entry || entry.state !== 'conflict') throw new OutboxEntryStateError(`Entry ${id} has no version conflict to rebase`);
-          const to = version ?? entry.currentVersion;
-          if (to === null) throw new OutboxEntryStateError(`Entry ${id}: the stream's current version is unknown`);
-          const followers = await db.outbox
-            .where('[store+streamId+id]')
-            .between([entry.store, entry.streamId, id + 1], [entry.store, entry.streamId, Dexie.maxKey])
-            .filter((follower) => follower.state === 'pending' || follower.state === 'paused')
-            .toArray();
-          const now = clock.now();
-          for (const [followerId, expected] of rebaseFollowers(entry, to, followers)) {
-            await db.outbox.update(followerId, { expectedStreamVersion: expected, updatedAt: now });
-          }
-          await db.outbox.put({ ...entry, expectedStreamVersion: to, state: 'pending', attempts: 0, currentVersion: null, lastError: null, nextAttemptAt: 0, updatedAt: now });
-        }),
-      );
-      engine.kick();
-    },
-
-    async edit(id, events, editOptions) {
-      await change(id, (entry) => {
-        // Only where the server has certainly not stored the old events: new ids must not write them twice.
-        const safe = EDITABLE.has(entry.state) || (entry.state === 'pending' && entry.attempts === 0);
-        if (!safe) throw new OutboxEntryStateError(`Entry ${id} may already be stored (${entry.state}, ${entry.attempts} attempts); discard or retry it instead`);
-        const expected = editOptions && 'expectedStreamVersion' in editOptions ? editOptions.expectedStreamVersion : entry.expectedStreamVersion;
-        const fresh = events.map(({ eventId: _ignored, ...event }) => event);
-        return { events: prepare(entry.store, entry.streamId, fresh, expected), expectedStreamVersion: expected, state: 'pending', attempts: 0, lastError: null, currentVersion: null, nextAttemptAt: 0 };
-      });
-    },
-
-    discard: (id) =>
-      change(id, (entry) => {
-        if (entry.state === 'syncing') throw new OutboxEntryStateError(`Entry ${id} is in flight; discard it once it settles`);
-        return 'delete';
-      }),
-
-    clearSynced: () => guarded(() => db.outbox.where('state').equals('synced').delete()),
-
-    async pause() {
-      await guarded(() => db.updateSyncState(() => ({ paused: 'manual' })));
-    },
-
-    async resume() {
-      await guarded(() =>
-        db.transaction('rw', db.outbox, db.meta, async () => {
-          await db.outbox.where('state').equals('paused').modify({ state: 'pending', nextAttemptAt: 0 });
-          await db.updateSyncState(() => ({ paused: null }));
-        }),
-      );
-      engine.kick();
-    },
+    retry: controls.retry,
+    rebase: controls.rebase,
+    edit: controls.edit,
+    discard: controls.discard,
+    clearSynced: controls.clearSynced,
+    pause: controls.pause,
+    resume: controls.resume,
 
     async setApiKey(key) {
       apiKey = key;

@@ -1,5 +1,5 @@
 import type { AppendRequest, AppendResponse, ExpectedStreamVersion } from '@eventlane/contracts';
-import type { ClientLimits, OutboxEntry } from './types';
+import type { ClientLimits, OutboxEntry } from './types.js';
 
 const encoder = new TextEncoder();
 

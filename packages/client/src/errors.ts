@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '@eventlane/contracts';
-import type { OutboxError } from './types';
+import type { OutboxError } from './types.js';
 
 /** The append could not be written to IndexedDB (e.g. the quota is exhausted); nothing was queued. */
 export class OutboxStorageError extends Error {

@@ -1,10 +1,10 @@
 import type { Dexie } from 'dexie';
 import type { EventInput, ExpectedStreamVersion } from '@eventlane/contracts';
-import type { BroadcastChannelLike, LeaderElector } from './leader';
-import type { OutboxDb } from './outboxDb';
-import type { StreamSnapshot } from './streamCache';
-import type { AppendTransport, ReadTransport } from './transport';
-import type { BackoffOptions, ClientLimits, Clock, ExternalStore, OnlineSignal, OutboxEntry, QueuedAppend, SyncStatus } from './types';
+import type { BroadcastChannelLike, LeaderElector } from './leader.js';
+import type { OutboxDb } from './outboxDb.js';
+import type { StreamSnapshot } from './streamCache.js';
+import type { AppendTransport, ReadTransport } from './transport.js';
+import type { BackoffOptions, ClientLimits, Clock, ExternalStore, OnlineSignal, OutboxEntry, QueuedAppend, SettledOutcome, SyncStatus } from './types.js';
 
 export interface EventlaneClientOptions {
   /** The server, e.g. `https://events.example.com`. */
@@ -13,7 +13,11 @@ export interface EventlaneClientOptions {
   /** The IndexedDB database holding the outbox and the read cache; one per app and key owner. */
   dbName: string;
   fetch?: typeof fetch;
-  /** Defaults to `navigator.onLine` and its events. */
+  /**
+   * Defaults to `navigator.onLine` and its events. While it says offline the client makes no
+   * request at all (no probe: `navigator.onLine === false` means no network); its `online` event
+   * sends what waits at once.
+   */
   online?: OnlineSignal;
   clock?: Clock;
   /** In [0, 1), for backoff jitter. */
@@ -23,7 +27,11 @@ export interface EventlaneClientOptions {
   /** The server's limits, for coalescing and early validation (default: the spec's). */
   limits?: Partial<ClientLimits>;
   backoff?: Partial<BackoffOptions>;
-  /** Who syncs: defaults to Web Locks, else a BroadcastChannel election, else this context alone. */
+  /**
+   * Who syncs: defaults to Web Locks, else a BroadcastChannel election, else this context alone.
+   * Outside a browser, clients sharing one database (e.g. one per simulated tab) share a lock
+   * manager: `webLocksLeader(syncLockName(dbName), locks)`, with `FakeLocks` from `@eventlane/client/testing`.
+   */
   leader?: LeaderElector;
   /**
    * Carries a key given to `setApiKey` to the other tabs (the syncing one may be another tab). It
@@ -33,7 +41,7 @@ export interface EventlaneClientOptions {
   keyChannel?: BroadcastChannelLike | null;
   /** Replaces the REST append transport (e.g. in tests). */
   transport?: AppendTransport;
-  /** Replaces the reads; the default is the server's tRPC read router (`createTrpcReadTransport`), the REST reads are `createHttpTransport`. */
+  /** Replaces the reads; the default is the REST read API (`createHttpTransport`), the same routes as the published product's. */
   reader?: ReadTransport;
   /** Dexie options such as `{ indexedDB, IDBKeyRange }` where there is no global IndexedDB. */
   dexieOptions?: ConstructorParameters<typeof Dexie>[1];
@@ -60,6 +68,19 @@ export interface EventlaneClient {
    * const { entry, settled } = await client.append('orders', 'order-42', [{ type: 'OrderPlaced', data: { total: 12 } }], { expectedStreamVersion: 'no_stream' });
    */
   append(store: string, streamId: string, events: EventInput[], options?: AppendOptions): Promise<QueuedAppend>;
+  /**
+   * Resolves once `outbox.getSnapshot()` and `status.getSnapshot()` hold the database's state (a
+   * few milliseconds after creation): await it before a first render that must not show
+   * "0 pending" while entries wait. Without a subscriber, each `getSnapshot()` also starts a
+   * fresh read, so the snapshots keep up.
+   */
+  readonly ready: Promise<void>;
+  /**
+   * The final outcome of an outbox entry by id, also for one queued before a reload (as
+   * `append`'s `settled`): resolves at once for an entry already synced or rejected, and with
+   * `{ state: 'discarded' }` for one no longer in the outbox (discarded, or removed by `clearSynced`).
+   */
+  whenSettled(id: number): Promise<SettledOutcome>;
   /** Every outbox entry, oldest first, live. */
   readonly outbox: ExternalStore<OutboxEntry[]> & { current(): Promise<OutboxEntry[]> };
   readonly status: ExternalStore<SyncStatus> & { current(): Promise<SyncStatus> };

@@ -6,9 +6,9 @@ import {
   versionConflictErrorSchema,
   type AppendRequest,
 } from '@eventlane/contracts';
-import { parseRetryAfter } from './backoff';
-import { ReadError, type AppendResult, type AppendTransport, type ReadTransport, type StreamPage } from './transport';
-import type { Clock } from './types';
+import { parseRetryAfter } from './backoff.js';
+import { ReadError, type AppendResult, type AppendTransport, type ReadTransport, type StreamPage } from './transport.js';
+import type { Clock } from './types.js';
 
 export interface HttpTransportOptions {
   baseUrl: string;

@@ -1,4 +1,4 @@
-import type { Clock } from './types';
+import type { Clock } from './types.js';
 
 /**
  * Decides which tab syncs. `start` calls `onChange(true)` when this tab becomes the leader and
@@ -128,6 +128,15 @@ export function broadcastChannelLeader(
       listener = null;
     },
   };
+}
+
+/**
+ * The Web Lock (and BroadcastChannel) name the clients of one database elect their syncing
+ * context by. Outside a browser, give clients that share a database one lock manager and this
+ * name: `leader: webLocksLeader(syncLockName(dbName), locks)`.
+ */
+export function syncLockName(dbName: string): string {
+  return `eventlane-sync:${dbName}`;
 }
 
 /**

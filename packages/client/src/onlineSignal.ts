@@ -1,4 +1,4 @@
-import type { Clock, OnlineSignal } from './types';
+import type { Clock, OnlineSignal } from './types.js';
 
 /** `navigator.onLine` and the window's `online`/`offline` events; always online where there is no window (Node). */
 export function browserOnlineSignal(): OnlineSignal {

@@ -1,6 +1,6 @@
 import { Dexie, type Table } from 'dexie';
 import type { StoredEvent } from '@eventlane/contracts';
-import type { OutboxEntry, OutboxError } from './types';
+import type { OutboxEntry, OutboxError } from './types.js';
 
 /** A stream as last read from the server, so that it can be browsed offline. */
 export interface CachedStream {

@@ -1,11 +1,13 @@
 import type { AppendResponse } from '@eventlane/contracts';
-import { ReadError, readAllStreamEvents, type ReadTransport } from './transport';
-import type { OutboxEntry, OutboxError } from './types';
+import { ReadError, readAllStreamEvents, type ReadTransport } from './transport.js';
+import type { OutboxEvent } from './outboxMachine.js';
+import type { OutboxEntry, OutboxError } from './types.js';
 
-export type EntryUpdate = [id: number, change: Partial<OutboxEntry>];
+/** What becomes of one entry of a batch: the event it takes (the state follows from the table) and the fields that change with it. */
+export type EntryUpdate = [id: number, event: OutboxEvent, change: Partial<Omit<OutboxEntry, 'state'>>];
 
-export function syncedUpdate(result: AppendResponse): Partial<OutboxEntry> {
-  return { state: 'synced', result, lastError: null, currentVersion: null, nextAttemptAt: 0 };
+export function syncedUpdate(id: number, result: AppendResponse): EntryUpdate {
+  return [id, 'stored', { result, lastError: null, currentVersion: null, nextAttemptAt: 0 }];
 }
 
 export type ReconcileOutcome =
@@ -50,7 +52,7 @@ export async function reconcileBatch(
     const first = found[0];
     const complete = first !== undefined && found.every((position, i) => position === first + i);
     if (complete) {
-      updates.push([entry.id, syncedUpdate({ success: true, nextExpectedStreamVersion: first + found.length, eventsWritten: 0 })]);
+      updates.push(syncedUpdate(entry.id, { success: true, nextExpectedStreamVersion: first + found.length, eventsWritten: 0 }));
       continue;
     }
     if (found.some((position) => position !== undefined) || entry.events.some((event) => named.has(event.eventId))) {
@@ -61,7 +63,7 @@ export async function reconcileBatch(
         eventIds: entry.events.map((event) => event.eventId).filter((id) => named.has(id) || positions.has(id)),
         at: now,
       };
-      updates.push([entry.id, { state: 'rejected', lastError: error }]);
+      updates.push([entry.id, 'refused', { lastError: error }]);
     }
     break;
   }

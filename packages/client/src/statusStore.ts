@@ -1,6 +1,6 @@
-import { createLiveStore } from './liveStore';
-import { INITIAL_SYNC_STATE, type OutboxDb, type SharedSyncState } from './outboxDb';
-import type { ExternalStore, OutboxError, SyncStatus } from './types';
+import { createLiveStore } from './liveStore.js';
+import { INITIAL_SYNC_STATE, type OutboxDb, type SharedSyncState } from './outboxDb.js';
+import type { ExternalStore, OutboxError, SyncStatus } from './types.js';
 
 interface SharedView {
   shared: SharedSyncState;
@@ -50,7 +50,8 @@ export function combineStatus(view: SharedView, local: LocalStatus): SyncStatus 
     rejectedCount: view.rejectedCount,
     paused: view.shared.paused,
     lastSyncAt: view.shared.lastSyncAt,
-    lastError: later(view.shared.lastError, local.localError),
+    // A local error (IndexedDB refused a write) is over once a sync succeeds after it, as a shared one is.
+    lastError: later(view.shared.lastError, local.localError && (view.shared.lastSyncAt ?? -Infinity) < local.localError.at ? local.localError : null),
     persisted: local.persisted,
   };
 }
@@ -64,7 +65,7 @@ export function createStatusStore(db: OutboxDb, local: LocalStatus, onError: (er
   let lastLocal: LocalStatus | null = null;
   let snapshot: SyncStatus = combineStatus(empty, local);
 
-  const store: ExternalStore<SyncStatus> & { current(): Promise<SyncStatus>; localChanged(): void } = {
+  const store: ExternalStore<SyncStatus> & { current(): Promise<SyncStatus>; refresh(): Promise<void>; localChanged(): void } = {
     subscribe(listener) {
       listeners.add(listener);
       const stop = shared.subscribe(listener);
@@ -85,6 +86,7 @@ export function createStatusStore(db: OutboxDb, local: LocalStatus, onError: (er
     async current() {
       return combineStatus(await readShared(db), local);
     },
+    refresh: () => shared.refresh(),
     /** Call after changing `local`. */
     localChanged() {
       for (const notify of [...listeners]) notify();

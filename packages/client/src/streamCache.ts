@@ -1,9 +1,9 @@
 import { Dexie } from 'dexie';
 import type { StoredEvent } from '@eventlane/contracts';
-import { createLiveStore } from './liveStore';
-import type { CachedStream, OutboxDb } from './outboxDb';
-import { readAllStreamEvents, type ReadTransport } from './transport';
-import type { Clock, ExternalStore } from './types';
+import { createLiveStore } from './liveStore.js';
+import type { CachedStream, OutboxDb } from './outboxDb.js';
+import { ReadError, readAllStreamEvents, type ReadTransport } from './transport.js';
+import type { Clock, ExternalStore } from './types.js';
 
 export interface StreamSnapshot {
   store: string;
@@ -33,6 +33,8 @@ export class StreamCache {
     private readonly reader: () => ReadTransport,
     private readonly clock: Pick<Clock, 'now'>,
     private readonly pageSize = 1000,
+    /** Offline (by the online signal), a read does not ask the server: it fails at once and the cache stands. */
+    private readonly isOnline: () => boolean = () => true,
   ) {}
 
   /** The cached stream, if any, without asking the server. */
@@ -53,6 +55,7 @@ export class StreamCache {
     const state = this.statusOf(store, streamId);
     this.setStatus(store, streamId, { revalidating: true, error: state.error });
     try {
+      if (!this.isOnline()) throw new ReadError('network', 'Offline: the server was not asked');
       const cached = await this.cached(store, streamId);
       const from = cached?.currentStreamVersion ?? 0;
       const fresh = await readAllStreamEvents(this.reader(), store, streamId, from, this.pageSize);

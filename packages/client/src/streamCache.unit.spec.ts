@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventlaneClient } from './client';
-import { createHttpTransport } from './httpTransport';
 import { event, harness } from './testing/harness';
 
 const clients: EventlaneClient[] = [];
@@ -49,8 +48,8 @@ describe('read cache (stale-while-revalidate)', () => {
     expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
   });
 
-  it('reads the same through the REST transport, which can stand in for tRPC', async () => {
-    const { client, server } = harness({ reader: createHttpTransport({ baseUrl: 'http://eventlane.test', getApiKey: () => 'el_test', fetch: (i, init) => server.fetch(i, init) }) });
+  it('reads over the REST read API by default', async () => {
+    const { client, server } = harness();
     clients.push(client);
     await client.append('orders', 'order-1', [event('A')]);
     await client.sync();

@@ -1,10 +1,11 @@
-import { backoffDelay } from './backoff';
-import { buildAppendRequest, planBatch, splitAppendResponse } from './coalesce';
-import type { OutboxDb, SharedSyncState } from './outboxDb';
-import { reconcileBatch, syncedUpdate, type EntryUpdate } from './reconcile';
-import { onStorageMutated, rangesOf, treeHas, type DbMutation } from './storageMutations';
-import type { AppendResult, AppendTransport, ReadTransport } from './transport';
-import type { BackoffOptions, ClientLimits, Clock, OutboxEntry, OutboxError } from './types';
+import { backoffDelay } from './backoff.js';
+import { buildAppendRequest, planBatch, splitAppendResponse } from './coalesce.js';
+import type { OutboxDb, SharedSyncState } from './outboxDb.js';
+import { nextState } from './outboxMachine.js';
+import { reconcileBatch, syncedUpdate, type EntryUpdate } from './reconcile.js';
+import { onStorageMutated, rangesOf, treeHas, type DbMutation } from './storageMutations.js';
+import type { AppendResult, AppendTransport, ReadTransport } from './transport.js';
+import type { BackoffOptions, ClientLimits, Clock, OutboxEntry, OutboxError } from './types.js';
 
 export interface SyncEngineOptions {
   db: OutboxDb;
@@ -19,6 +20,11 @@ export interface SyncEngineOptions {
   tabId: string;
   /** Errors that could not even be written to IndexedDB (quota, a closed database) go here. */
   onLocalError(error: OutboxError): void;
+  /**
+   * The online signal. While it says offline nothing is sent (not even a probe): the signal is
+   * taken as authoritative, and its `online` event wakes the queue.
+   */
+  isOnline(): boolean;
 }
 
 type Update = EntryUpdate;
@@ -62,7 +68,13 @@ export class SyncEngine {
     const { db } = this.options;
     const epoch = ++this.epoch;
     // Leadership just moved here: whatever a previous leader had in flight died with it. Resending is safe (same event ids).
-    await db.outbox.where('state').equals('syncing').modify({ state: 'pending', syncToken: null });
+    await db.outbox
+      .where('state')
+      .equals('syncing')
+      .modify((entry) => {
+        entry.state = nextState(entry.state, 'requeue');
+        entry.syncToken = null;
+      });
     if (epoch !== this.epoch) return;
     this.running = true;
     // Writes from any tab that may make something sendable: an entry becoming pending, an entry
@@ -144,7 +156,7 @@ export class SyncEngine {
    * more with 10,000 entries queued than with 10.
    */
   private async pumpOnce(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || !this.options.isOnline()) return;
     const { db, clock, limits, maxParallelStreams } = this.options;
     const plan = await db.transaction('r', db.outbox, db.meta, async () => {
       if ((await db.readSyncState()).paused) return null;
@@ -231,7 +243,7 @@ export class SyncEngine {
       if (claimed) {
         // Back in the queue after a backoff, so that a failing write-back does not leave entries stuck in `syncing`.
         const retryAt = clock.now() + this.delayFor(claimed[0]!, null);
-        await this.write(token, claimed.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: failure }])).catch(() => undefined);
+        await this.write(token, claimed.map((entry) => [entry.id, 'requeue', { nextAttemptAt: retryAt, lastError: failure }])).catch(() => undefined);
       }
     }
   }
@@ -244,7 +256,7 @@ export class SyncEngine {
       const unchanged = fresh.every((entry, i) => entry && entry.state === 'pending' && entry.updatedAt === batch[i]!.updatedAt);
       if (!unchanged) return null;
       const now = clock.now();
-      const claimed = (fresh as OutboxEntry[]).map((entry) => ({ ...entry, state: 'syncing' as const, attempts: entry.attempts + 1, syncToken: token, updatedAt: now }));
+      const claimed = (fresh as OutboxEntry[]).map((entry) => ({ ...entry, state: nextState(entry.state, 'send'), attempts: entry.attempts + 1, syncToken: token, updatedAt: now }));
       await putEach(db, claimed);
       return claimed;
     });
@@ -262,10 +274,10 @@ export class SyncEngine {
       if (shared) await db.updateSyncState(shared);
       const entries = await db.outbox.bulkGet(updates.map(([id]) => id));
       const changed: OutboxEntry[] = [];
-      updates.forEach(([, change], i) => {
+      updates.forEach(([, event, change], i) => {
         const entry = entries[i];
         if (!entry || entry.syncToken !== token || entry.state !== 'syncing') return;
-        changed.push({ ...entry, ...change, syncToken: null, updatedAt: now });
+        changed.push({ ...entry, ...change, state: nextState(entry.state, event), syncToken: null, updatedAt: now });
       });
       await putEach(db, changed);
     });
@@ -280,14 +292,14 @@ export class SyncEngine {
     const now = clock.now();
     const head = batch[0]!;
     const rest = batch.slice(1);
-    const backToQueue = (entries: OutboxEntry[], at = now): Update[] => entries.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: at }]);
+    const backToQueue = (entries: OutboxEntry[], at = now): Update[] => entries.map((entry) => [entry.id, 'requeue', { nextAttemptAt: at }]);
     const reachable = result.kind !== 'retry' || result.status !== undefined;
     const reachability = { online: reachable, at: now };
 
     switch (result.kind) {
       case 'ok': {
         const perEntry = splitAppendResponse(batch, result.response);
-        await this.write(token, batch.map((entry, i) => [entry.id, syncedUpdate(perEntry[i]!)]), () => ({ lastSyncAt: now, lastError: null, reachability }));
+        await this.write(token, batch.map((entry, i) => syncedUpdate(entry.id, perEntry[i]!)), () => ({ lastSyncAt: now, lastError: null, reachability }));
         return;
       }
       case 'version_conflict': {
@@ -295,7 +307,7 @@ export class SyncEngine {
         // server that checks the version before the replay would answer 409: look first.
         if (head.attempts > 1 && (await this.reconcile(key, batch, token, [], true))) return;
         const error: OutboxError = { kind: 'version_conflict', status: 409, message: `Stream is at version ${result.currentVersion}`, at: now };
-        await this.write(token, [[head.id, { state: 'conflict', currentVersion: result.currentVersion, lastError: error }], ...backToQueue(rest)], () => ({ lastError: error, reachability }));
+        await this.write(token, [[head.id, 'version_conflict', { currentVersion: result.currentVersion, lastError: error }], ...backToQueue(rest)], () => ({ lastError: error, reachability }));
         return;
       }
       case 'duplicate_event_id':
@@ -314,12 +326,12 @@ export class SyncEngine {
           result.kind === 'invalid'
             ? { kind: 'invalid', status: 400, message: 'Invalid request body', details: result.details, at: now }
             : { kind: 'too_large', status: 413, message: 'Payload too large', at: now };
-        await this.write(token, [[head.id, { state: 'rejected', lastError: error }]], () => ({ lastError: error, reachability }));
+        await this.write(token, [[head.id, 'refused', { lastError: error }]], () => ({ lastError: error, reachability }));
         return;
       }
       case 'unauthorized': {
         const error: OutboxError = { kind: 'unauthorized', status: result.status, message: `HTTP ${result.status}: the API key was refused`, at: now };
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]), () => ({ paused: 'auth', lastError: error, reachability }));
+        await this.write(token, batch.map((entry) => [entry.id, 'unauthorized', { lastError: error }]), () => ({ paused: 'auth', lastError: error, reachability }));
         return;
       }
       case 'retry': {
@@ -328,7 +340,7 @@ export class SyncEngine {
             ? { kind: 'network', message: result.message, at: now }
             : { kind: 'http', status: result.status, message: result.message, at: now };
         const retryAt = now + this.delayFor(head, result.retryAfterMs);
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error, reachability }));
+        await this.write(token, batch.map((entry) => [entry.id, 'requeue', { nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error, reachability }));
         return;
       }
     }
@@ -348,10 +360,10 @@ export class SyncEngine {
       if (onlyIfProgress) return false;
       const { error } = outcome;
       if (error.kind === 'unauthorized') {
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'paused', lastError: error }]), () => ({ paused: 'auth', lastError: error }));
+        await this.write(token, batch.map((entry) => [entry.id, 'unauthorized', { lastError: error }]), () => ({ paused: 'auth', lastError: error }));
       } else {
         const retryAt = now + this.delayFor(head, null);
-        await this.write(token, batch.map((entry) => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error }));
+        await this.write(token, batch.map((entry) => [entry.id, 'requeue', { nextAttemptAt: retryAt, lastError: error }]), () => ({ lastError: error }));
       }
       return false;
     }
@@ -364,9 +376,9 @@ export class SyncEngine {
     if (settled) this.sendSingly.delete(key);
     await this.write(token, [
       ...outcome.updates,
-      ...unsettled.map((entry): Update => [entry.id, { state: 'pending', nextAttemptAt: retryAt, lastError: settled ? null : error }]),
+      ...unsettled.map((entry): Update => [entry.id, 'requeue', { nextAttemptAt: retryAt, lastError: settled ? null : error }]),
     ]);
-    if (settled) await db.updateSyncState(() => ({ lastSyncAt: now }));
+    if (settled) await db.updateSyncState(() => ({ lastSyncAt: now, lastError: null }));
     return settled;
   }
 }

@@ -25,6 +25,7 @@ describe('sync: 200 and exactly-once', () => {
     expect(await client.db.outbox.get(entry.id)).toMatchObject({ state: 'pending', events: entry.events });
     expect(server.requests).toHaveLength(0);
 
+    online.set(true);
     await client.resume();
     const outcome = await settled;
     expect(outcome).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 1, eventsWritten: 1 } });
@@ -208,7 +209,7 @@ describe('status codes', () => {
     clock.advance(500); // the retry coalesces A and B: the server knows A's id but not B's → 409 duplicate
     expect(await a.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 1, eventsWritten: 0 } });
     expect(await b.settled).toMatchObject({ state: 'synced', result: { nextExpectedStreamVersion: 2, eventsWritten: 1 } });
-    expect(server.requests.some((r) => r.method === 'GET' && r.path === '/trpc/streams.events')).toBe(true);
+    expect(server.requests.some((r) => r.method === 'GET' && r.path === '/api/event-stores/orders/streams/order-1/events')).toBe(true);
     expect(server.stream('orders', 'order-1').map((e) => e.type)).toEqual(['A', 'B']);
   });
 
@@ -340,11 +341,25 @@ describe('status codes', () => {
     expect((await client.status.current()).online).toBe(true);
   });
 
-  it('a response means online even when the signal says offline', async () => {
-    const { client, online } = setup();
+  it('offline by the signal means no request at all, also on sync() and reads; the online event sends at once (issue 14)', async () => {
+    // Before: with manualOnlineSignal(false) the client still sent (20-25 requests in a few seconds against a failing network).
+    const { client, server, online, clock } = setup();
     online.set(false);
-    await client.append('orders', 'order-1', [event('A')]);
+    const a = await client.append('orders', 'order-1', [event('A')]);
+    await client.append('orders', 'order-2', [event('B')]);
+    for (let i = 0; i < 20; i++) {
+      await client.sync();
+      clock.advance(5_000);
+      await settle(2);
+    }
+    await expect(client.readStream('orders', 'order-1')).rejects.toThrow(/Offline/);
+    expect(server.requests).toHaveLength(0);
+    expect(await client.status.current()).toMatchObject({ online: false, pendingCount: 2 });
+
+    online.set(true);
+    expect(await a.settled).toMatchObject({ state: 'synced' });
     await client.sync();
+    expect(server.appends()).toHaveLength(2);
     expect(await client.status.current()).toMatchObject({ online: true, pendingCount: 0 });
   });
 

@@ -35,8 +35,8 @@ export class ReadError extends Error {
 }
 
 /**
- * Reads, kept behind this small interface so that the REST implementation can give way to the
- * tRPC read router without touching the sync engine or the cache. Throws `ReadError`.
+ * Reads, kept behind this small interface so that another implementation can stand in (tests, an
+ * app's own cache) without touching the sync engine or the cache. Throws `ReadError`.
  */
 export interface ReadTransport {
   /** Events of one stream from `fromPosition` (inclusive, stream position), ascending, at most `limit`. A missing stream or store reads as empty. */

@@ -1,7 +1,7 @@
 import { Dexie } from 'dexie';
-import type { OutboxDb } from './outboxDb';
-import { keysIn, onStorageMutated, type DbMutation } from './storageMutations';
-import type { OutboxEntry, SettledOutcome } from './types';
+import type { OutboxDb } from './outboxDb.js';
+import { keysIn, onStorageMutated, type DbMutation } from './storageMutations.js';
+import type { OutboxEntry, SettledOutcome } from './types.js';
 
 /**
  * Resolves once the entry is synced, rejected or gone (discarded), whichever tab did it: the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type Limits } from './limits';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export const EXPECTED_VERSION_MODES = ['no_stream', 'stream_exists', 'any'] as const;
 
@@ -89,3 +89,30 @@ export const appendResponseSchema = z.object({
   eventsWritten: z.number().int().min(0),
 });
 export type AppendResponse = z.infer<typeof appendResponseSchema>;
+
+/**
+ * Where a value holds a key that the server's JSON parser refuses (`__proto__` anywhere, or
+ * `constructor` holding a `prototype`), as a path such as `['data', 'items', 0, '__proto__']`;
+ * null when there is none. A body with one is answered 400 whatever else it holds, so a client
+ * checks before queueing it. (`JSON.parse` keeps `__proto__` as an own key, so this finds it.)
+ */
+export function findForbiddenKey(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findForbiddenKey(value[index], [...path, index]);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    if (key === '__proto__') return [...path, key];
+    if (key === 'constructor' && typeof child === 'object' && child !== null && Object.prototype.hasOwnProperty.call(child, 'prototype')) {
+      return [...path, key, 'prototype'];
+    }
+    const found = findForbiddenKey(child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}

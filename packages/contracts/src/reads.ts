@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type Limits } from './limits';
-import { eventStoreNameSchema, streamIdSchema, streamTypeSchema } from './names';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { eventStoreNameSchema, streamIdSchema, streamTypeSchema } from './names.js';
 import {
   apiKeyInfoSchema,
   apiKeyScopeSchema,
@@ -9,7 +9,7 @@ import {
   globalEventSchema,
   storedEventSchema,
   streamSummarySchema,
-} from './events';
+} from './events.js';
 
 /*
  * Reading and administration: query/input schemas (shared by the REST routes, the tRPC procedures

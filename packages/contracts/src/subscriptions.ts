@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { globalEventSchema } from './events';
-import { DEFAULT_LIMITS, type Limits } from './limits';
-import { eventStoreNameSchema, streamTypeSchema } from './names';
-import { integerParam, paginationSchema, positionSchema, streamIdPatternSchema } from './reads';
+import { globalEventSchema } from './events.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { eventStoreNameSchema, streamTypeSchema } from './names.js';
+import { integerParam, paginationSchema, positionSchema, streamIdPatternSchema } from './reads.js';
 
 /*
  * Webhook subscriptions (issue 12): a store's events pushed to an HTTP endpoint, at least once and
@@ -52,6 +52,10 @@ export const eventTypePatternsSchema = z
 export const subscriptionFromPositionSchema = z.union([z.literal('start'), z.literal('end'), positionSchema]);
 export type SubscriptionFromPosition = z.infer<typeof subscriptionFromPositionSchema>;
 
+// Contracts compile against ES2023 alone (no DOM, no Node types) but run only where the WHATWG URL
+// global exists (browsers, Node), as zod's own z.url() assumes.
+const WhatwgURL = (globalThis as unknown as { URL: { canParse(input: string): boolean; new (input: string): { username: string; password: string } } }).URL;
+
 /** `http://` or `https://` only; no credentials in it (they would be sent to the receiver in the clear and shown in lists). */
 export const webhookUrlSchema = z
   .string()
@@ -59,8 +63,8 @@ export const webhookUrlSchema = z
   .pipe(z.url({ protocol: /^https?$/, error: 'url must be an http or https URL' }))
   .refine((value) => {
     // Zod runs this after a failed URL check too: an unparsable value has its issue already.
-    if (!URL.canParse(value)) return true;
-    const url = new URL(value);
+    if (!WhatwgURL.canParse(value)) return true;
+    const url = new WhatwgURL(value);
     return url.username === '' && url.password === '';
   }, 'url must not contain a user name or password');
 

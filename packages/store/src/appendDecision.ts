@@ -1,6 +1,6 @@
 import type { ExpectedStreamVersion } from '@eventlane/contracts';
-import type { AppendResult, NewEvent } from './eventStore';
-import { DuplicateEventIdError, VersionConflictError } from './errors';
+import type { AppendResult, NewEvent } from './eventStore.js';
+import { DuplicateEventIdError, VersionConflictError } from './errors.js';
 
 /**
  * The rules of an append that every adapter obeys, as pure functions (like Emmett's

@@ -8,7 +8,7 @@ import type {
   StoredEvent,
   StreamSummary,
 } from '@eventlane/contracts';
-import type { SubscriptionStore } from './subscriptions';
+import type { SubscriptionStore } from './subscriptions.js';
 
 /** Every event-store operation is scoped to one organization's store: no call can forget the organization. */
 export interface Scope {

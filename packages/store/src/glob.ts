@@ -1,13 +1,6 @@
 /**
  * `user-*` → /^user-.*$/. `*` matches any run of characters, `?` exactly one; everything else is
- * literal. Stream ids have no `/`, so there are no path semantics.
+ * literal. Stream ids have no `/`, so there are no path semantics. One implementation, in the
+ * contracts, shared with the server's event search and the admin app.
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = '^';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(source + '$');
-}
+export { streamGlobToRegExp as globToRegExp } from '@eventlane/contracts';

@@ -1,4 +1,4 @@
-export type * from './eventStore';
-export * from './errors';
-export { globToRegExp } from './glob';
-export type * from './subscriptions';
+export type * from './eventStore.js';
+export * from './errors.js';
+export { globToRegExp } from './glob.js';
+export type * from './subscriptions.js';

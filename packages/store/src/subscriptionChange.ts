@@ -1,5 +1,5 @@
 import type { SubscriptionStatus } from '@eventlane/contracts';
-import type { SubscriptionChange, SubscriptionConfig } from './subscriptions';
+import type { SubscriptionChange, SubscriptionConfig } from './subscriptions.js';
 
 /** What an operator's change comes to, decided once for every adapter. */
 export interface PlannedChange {

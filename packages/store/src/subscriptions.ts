@@ -1,5 +1,5 @@
 import type { SubscriptionStatus } from '@eventlane/contracts';
-import type { Scope } from './eventStore';
+import type { Scope } from './eventStore.js';
 
 /*
  * The subscription store: webhook subscriptions of a store, their delivery progress, the leases

@@ -6,8 +6,8 @@ import { emptyDraft, expectedFrom, parseDraft, type DraftErrors, type EventDraft
 interface Props {
   store: string;
   streamId: string;
-  /** The stream's version as far as this app knows, counting appends still in the outbox. */
-  head: number;
+  /** The stream's version as far as this app knows, counting appends still in the outbox; null when it is unknown (never loaded). */
+  head: number | null;
 }
 
 /** Appends go to the outbox first, online or not; the outbox syncs them. */
@@ -15,7 +15,10 @@ export function AppendForm({ store, streamId, head }: Props) {
   const { client } = useSignedIn();
   const [drafts, setDrafts] = useState<EventDraft[]>(() => [emptyDraft()]);
   const [errors, setErrors] = useState<Record<number, DraftErrors>>({});
-  const [mode, setMode] = useState<ExpectedMode>('head');
+  // Until the operator picks a check: the head when it is known, else `any` (expecting 0 on a stream never loaded would conflict).
+  const [picked, setPicked] = useState<ExpectedMode | null>(null);
+  const mode: ExpectedMode = picked === 'head' && head === null ? 'any' : (picked ?? (head === null ? 'any' : 'head'));
+  const setMode = setPicked;
   const [number, setNumber] = useState('');
   const [expectedError, setExpectedError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -37,9 +40,10 @@ export function AppendForm({ store, streamId, head }: Props) {
     setQueued(null);
     setFormError(null);
     const parsed = drafts.map((draft) => ({ key: draft.key, ...parseDraft(draft) }));
+    if (mode === 'head' && head === null) return;
     const nextErrors: Record<number, DraftErrors> = {};
     for (const result of parsed) if (Object.keys(result.errors).length > 0) nextErrors[result.key] = result.errors;
-    const expected = expectedFrom(mode, head, number);
+    const expected = expectedFrom(mode, head ?? 0, number);
     setErrors(nextErrors);
     setExpectedError(expected.error ?? null);
     if (Object.keys(nextErrors).length > 0 || expected.error) {
@@ -138,12 +142,19 @@ export function AppendForm({ store, streamId, head }: Props) {
         <legend>Expected stream version</legend>
         <label htmlFor={`${id}-mode`}>Check</label>
         <select id={`${id}-mode`} value={mode} onChange={(event) => setMode(event.target.value as ExpectedMode)}>
-          <option value="head">Current head ({head})</option>
+          <option value="head" disabled={head === null}>
+            Current head ({head ?? 'unknown'})
+          </option>
           <option value="number">Exactly this version…</option>
           <option value="no_stream">no_stream (the stream must not exist)</option>
           <option value="stream_exists">stream_exists</option>
           <option value="any">any (no check)</option>
         </select>
+        {head === null ? (
+          <p className="hint" data-testid="head-unknown">
+            This stream was not loaded while offline, so its version is unknown: the check is <code>any</code> unless you choose one.
+          </p>
+        ) : null}
         {mode === 'number' ? (
           <>
             <label htmlFor={`${id}-number`}>Version</label>

@@ -1,9 +1,10 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { OutboxEntry } from '@eventlane/client';
-import { expectedStreamVersionSchema, eventInputSchema, type StoredEvent } from '@eventlane/contracts';
+import { expectedStreamVersionSchema, eventInputSchema, findForbiddenKey, type StoredEvent } from '@eventlane/contracts';
 import { z } from 'zod';
 import { useSignedIn } from '../appContext';
 import { formatTime, prettyJson } from '../format';
+import { formatPath } from './appendDraft';
 import { Link } from './Link';
 
 const STATE_TEXT: Record<OutboxEntry['state'], string> = {
@@ -28,6 +29,7 @@ export function OutboxEntryCard({ entry, compact = false }: { entry: OutboxEntry
   };
 
   const expected = entry.expectedStreamVersion ?? 'any';
+  const current = useCurrentVersion(entry);
   const waitingRetry = entry.state === 'pending' && entry.attempts > 0;
 
   return (
@@ -56,28 +58,36 @@ export function OutboxEntryCard({ entry, compact = false }: { entry: OutboxEntry
       </p>
       {entry.lastError && entry.state !== 'synced' ? (
         <p className="error" data-testid="entry-error">
-          {entry.lastError.status ? `HTTP ${entry.lastError.status}: ` : ''}
-          {entry.lastError.message}
+          {errorText(entry.lastError)}
         </p>
       ) : null}
       {entry.state === 'rejected' && entry.lastError?.details?.length ? (
         <ul className="error">
           {entry.lastError.details.map((issue, index) => (
             <li key={index}>
-              <code>{issue.path.join('.')}</code>: {issue.message}
+              <code>{issue.path.length > 0 ? formatPath(issue.path) : 'request body'}</code>: {issue.message}
             </li>
           ))}
         </ul>
       ) : null}
       {entry.state === 'paused' ? <p className="muted">Waiting for a valid API key.</p> : null}
-      {entry.state === 'conflict' ? <ConflictDetails entry={entry} /> : null}
+      {entry.state === 'conflict' ? <ConflictDetails entry={entry} current={current} /> : null}
       {editing ? (
         <EditEntry entry={entry} onDone={() => setEditing(false)} />
       ) : (
         <div className="actions">
-          {entry.state === 'conflict' && entry.currentVersion !== null ? (
-            <button type="button" onClick={() => act(() => client.rebase(entry.id))}>
-              Rebase onto version {entry.currentVersion}
+          {entry.state === 'conflict' && (current.version ?? entry.currentVersion) !== null ? (
+            <button
+              type="button"
+              onClick={() =>
+                act(async () => {
+                  // Read the head first: another writer may have appended since the 409 (or since this card was shown).
+                  const fresh = await current.refresh();
+                  await client.rebase(entry.id, fresh);
+                })
+              }
+            >
+              Rebase onto version {current.version ?? entry.currentVersion}
             </button>
           ) : null}
           {entry.state === 'conflict' || entry.state === 'rejected' || entry.state === 'paused' || waitingRetry ? (
@@ -112,26 +122,46 @@ export function OutboxEntryCard({ entry, compact = false }: { entry: OutboxEntry
   );
 }
 
-/** What the stream looks like now: its version and the events written since the version this append expected. */
-function ConflictDetails({ entry }: { entry: OutboxEntry }) {
+interface CurrentStream {
+  /** The stream's version as read from the server when the card was shown (null until read). */
+  version: number | null;
+  events: StoredEvent[] | null;
+  error: string | null;
+  /** Reads the stream again and returns its version now. */
+  refresh(): Promise<number>;
+}
+
+/** For a conflict: the stream as it is now, read when the card is shown, not the version the 409 named. */
+function useCurrentVersion(entry: OutboxEntry): CurrentStream {
   const { client } = useSignedIn();
-  const [since, setSince] = useState<StoredEvent[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const from = typeof entry.expectedStreamVersion === 'number' ? entry.expectedStreamVersion : 0;
+  const [state, setState] = useState<{ version: number | null; events: StoredEvent[] | null; error: string | null }>({ version: null, events: null, error: null });
+  const conflict = entry.state === 'conflict';
+  const refresh = useCallback(async () => {
+    const snapshot = await client.readStream(entry.store, entry.streamId);
+    setState({ version: snapshot.currentStreamVersion, events: snapshot.events, error: null });
+    return snapshot.currentStreamVersion;
+  }, [client, entry.store, entry.streamId]);
   useEffect(() => {
+    if (!conflict) return;
     let live = true;
-    client
-      .readStream(entry.store, entry.streamId)
-      .then((snapshot) => live && setSince(snapshot.events.filter((event) => event.streamPosition >= from)))
-      .catch((failure: unknown) => live && setError((failure as Error).message));
+    refresh().catch((failure: unknown) => live && setState((current) => ({ ...current, error: (failure as Error).message })));
     return () => {
       live = false;
     };
-  }, [client, entry.store, entry.streamId, from, entry.currentVersion]);
+  }, [conflict, refresh, entry.currentVersion, entry.updatedAt]);
+  return { ...state, refresh };
+}
+
+/** What the stream looks like now: its version and the events written since the version this append expected. */
+function ConflictDetails({ entry, current }: { entry: OutboxEntry; current: CurrentStream }) {
+  const from = typeof entry.expectedStreamVersion === 'number' ? entry.expectedStreamVersion : 0;
+  const since = current.events?.filter((event) => event.streamPosition >= from) ?? null;
+  const error = current.error;
   return (
     <div className="conflict" data-testid="conflict-details">
       <p>
-        The stream is at version <strong data-testid="conflict-current">{entry.currentVersion ?? 'unknown'}</strong>; this append expected{' '}
+        The stream is at version <strong data-testid="conflict-current">{current.version ?? entry.currentVersion ?? 'unknown'}</strong>
+        {current.version === null ? ' (as the server said at the conflict; reading it now…)' : ''}; this append expected{' '}
         <strong>{String(entry.expectedStreamVersion ?? 'any')}</strong>.
       </p>
       {error ? <p className="error">Could not load the events written since: {error}</p> : null}
@@ -155,6 +185,12 @@ function ConflictDetails({ entry }: { entry: OutboxEntry }) {
   );
 }
 
+/** The message of an outbox error, with its HTTP status once (the sync engine may already have put it in the message). */
+function errorText(error: NonNullable<OutboxEntry['lastError']>): string {
+  if (!error.status || error.message.startsWith(`HTTP ${error.status}`)) return error.message;
+  return `HTTP ${error.status}: ${error.message}`;
+}
+
 const editSchema = z.array(eventInputSchema.omit({ eventId: true })).min(1, 'At least one event');
 
 function EditEntry({ entry, onDone }: { entry: OutboxEntry; onDone: () => void }) {
@@ -171,6 +207,11 @@ function EditEntry({ entry, onDone }: { entry: OutboxEntry; onDone: () => void }
       parsedJson = JSON.parse(text);
     } catch (failure) {
       setError(`Not valid JSON: ${(failure as Error).message}`);
+      return;
+    }
+    const forbidden = findForbiddenKey(parsedJson, ['events']);
+    if (forbidden) {
+      setError(`${formatPath(forbidden)}: a key the server refuses ("__proto__", and "prototype" inside "constructor", are never accepted)`);
       return;
     }
     const events = editSchema.safeParse(parsedJson);

@@ -36,7 +36,7 @@ export function StatusBar() {
             Resume sync
           </button>
         ) : (
-          <button type="button" className="secondary" onClick={() => void client.pause()} disabled={status.paused === 'auth'}>
+          <button type="button" className="secondary pause-button" onClick={() => void client.pause()} disabled={status.paused === 'auth'}>
             Pause sync
           </button>
         )}

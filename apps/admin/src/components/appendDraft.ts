@@ -1,4 +1,4 @@
-import { eventInputSchema, type EventInput, type ExpectedStreamVersion } from '@eventlane/contracts';
+import { eventInputSchema, findForbiddenKey, type EventInput, type ExpectedStreamVersion } from '@eventlane/contracts';
 
 /** One event as typed in the form: JSON still as text. */
 export interface EventDraft {
@@ -54,6 +54,11 @@ export function parseDraft(draft: EventDraft): { event?: EventInput; errors: Dra
   if (data.error) errors.data = data.error;
   if (metadata.error) errors.metadata = metadata.error;
   if (draft.type.trim() === '') errors.type = 'Event type is required';
+  // The server refuses any body holding these keys, so such an append would only ever be rejected.
+  for (const [field, value] of [['data', data.value], ['metadata', metadata.value]] as const) {
+    const path = findForbiddenKey(value, [field]);
+    if (path) errors[field] = `${field === 'data' ? 'Data' : 'Metadata'} holds a key the server refuses at ${formatPath(path)} ("__proto__", and "prototype" inside "constructor", are never accepted)`;
+  }
   if (Object.keys(errors).length > 0) return { errors };
   const candidate = {
     type: draft.type.trim(),
@@ -84,4 +89,9 @@ export function expectedFrom(mode: ExpectedMode, head: number, number: string): 
     default:
       return { value: mode };
   }
+}
+
+/** `data.items[0].__proto__` */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
 }

@@ -1,19 +1,20 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTRPC } from '../api/trpc';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@eventlane/contracts';
 import { useSignedIn } from '../appContext';
-import { QueryError } from '../components/QueryState';
+import { QueryStatus } from '../components/QueryState';
 import { formatTime } from '../format';
 
 /** API keys of the organization (admin scope): create (shown once) and revoke. */
 export function KeysScreen() {
-  const { api, session } = useSignedIn();
+  const { session } = useSignedIn();
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ['apiKeys'], queryFn: () => api.listApiKeys() });
-  const revoke = useMutation({
-    mutationFn: (keyId: string) => api.revokeApiKey(keyId),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['apiKeys'] }),
-  });
+  const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const revoke = useMutation(
+    trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.apiKeys.list.pathFilter()) }),
+  );
   const list = keys.data?.apiKeys ?? [];
   return (
     <section aria-labelledby="keys-title">
@@ -23,10 +24,9 @@ export function KeysScreen() {
       </header>
       <div className="two-columns">
         <div>
-          <QueryError error={keys.error} what="API keys" hasData={!!keys.data} />
-          {keys.isPending ? <p className="muted">Loading keys…</p> : null}
+          <QueryStatus query={keys} what="API keys" />
           {list.length > 0 ? (
-            <table className="table">
+            <table className="table cards">
               <caption className="sr-only">API keys</caption>
               <thead>
                 <tr>
@@ -42,14 +42,14 @@ export function KeysScreen() {
                   const mine = session.apiKey.startsWith(key.prefix);
                   return (
                     <tr key={key.keyId}>
-                      <td>
+                      <td data-label="Key">
                         <code>{key.prefix}…</code>
                         {mine ? <span className="muted"> (this browser)</span> : null}
                       </td>
-                      <td>{key.name ?? <span className="muted">—</span>}</td>
-                      <td>{key.scopes.join(', ')}</td>
-                      <td>{formatTime(key.createdAt)}</td>
-                      <td>
+                      <td data-label="Name">{key.name ?? <span className="muted">—</span>}</td>
+                      <td data-label="Scopes">{key.scopes.join(', ')}</td>
+                      <td data-label="Created">{formatTime(key.createdAt)}</td>
+                      <td data-label="Status">
                         {key.revokedAt ? (
                           `Revoked ${formatTime(key.revokedAt)}`
                         ) : (
@@ -59,7 +59,7 @@ export function KeysScreen() {
                             aria-label={`Revoke key ${key.prefix}`}
                             onClick={() => {
                               const warning = mine ? ' This is the key this browser uses: you will have to sign in again.' : '';
-                              if (window.confirm(`Revoke ${key.prefix}…?${warning}`)) revoke.mutate(key.keyId);
+                              if (window.confirm(`Revoke ${key.prefix}…?${warning}`)) revoke.mutate({ keyId: key.keyId });
                             }}
                           >
                             Revoke
@@ -74,7 +74,7 @@ export function KeysScreen() {
           ) : null}
           {revoke.error ? (
             <p role="alert" className="error">
-              {(revoke.error as Error).message}
+              {revoke.error.message}
             </p>
           ) : null}
         </div>
@@ -85,18 +85,17 @@ export function KeysScreen() {
 }
 
 function CreateKeyForm() {
-  const { api } = useSignedIn();
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiKeyScope[]>(['append', 'read']);
-  const create = useMutation({
-    mutationFn: () => api.createApiKey({ scopes, ...(name.trim() ? { name: name.trim() } : {}) }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['apiKeys'] }),
-  });
+  const create = useMutation(
+    trpc.apiKeys.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.apiKeys.list.pathFilter()) }),
+  );
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (scopes.length > 0) create.mutate();
+    if (scopes.length > 0) create.mutate({ scopes, ...(name.trim() ? { name: name.trim() } : {}) });
   }
   return (
     <form className="card" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
@@ -120,7 +119,7 @@ function CreateKeyForm() {
       {scopes.length === 0 ? <p className="field-error">Choose at least one scope.</p> : null}
       {create.error ? (
         <p role="alert" className="error">
-          {(create.error as Error).message}
+          {create.error.message}
         </p>
       ) : null}
       <button type="submit" disabled={create.isPending || scopes.length === 0}>

@@ -1,22 +1,33 @@
 import { useId, useState, type FormEvent } from 'react';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { streamIdSchema, streamTypeSchema } from '@eventlane/contracts';
-import { useSignedIn } from '../appContext';
+import { isNotFound, useTRPC } from '../api/trpc';
 import { Link } from '../components/Link';
-import { QueryError } from '../components/QueryState';
+import { QueryStatus, nothingCached } from '../components/QueryState';
 import { StoreCharts } from '../components/StoreCharts';
 import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
 import { hrefOf, navigate } from '../router';
-import { ApiError, type StreamQuery } from '../api/adminApi';
 import { Pager } from './StoresScreen';
 
 const PAGE = 25;
 
+interface StreamQuery {
+  streamType?: string;
+  idPrefix?: string;
+  limit: number;
+  offset: number;
+  sortBy: 'streamId' | 'createdAt' | 'updatedAt';
+  sortDirection: 'asc' | 'desc';
+}
+
 export function StoreScreen({ store }: { store: string }) {
-  const { api } = useSignedIn();
-  const details = useQuery({ queryKey: ['store', store], queryFn: () => api.getStore(store) });
+  const trpc = useTRPC();
+  const details = useQuery(trpc.eventStores.get.queryOptions({ eventStoreName: store }));
   const stats = details.data?.statistics;
+  const missing = isNotFound(details.error);
+  const never = nothingCached(details);
+  const fact = (value: string | number | undefined) => value ?? (never ? 'unknown' : '…');
   return (
     <section aria-labelledby="store-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -26,33 +37,84 @@ export function StoreScreen({ store }: { store: string }) {
         <h1 id="store-title">{store}</h1>
         <StoreTabs store={store} current="store" />
         {details.data?.description ? <p>{details.data.description}</p> : null}
-        <dl className="facts">
-          <div>
-            <dt>Streams</dt>
-            <dd>{stats?.totalStreams ?? '—'}</dd>
-          </div>
-          <div>
-            <dt>Events</dt>
-            <dd>{stats?.totalEvents ?? '—'}</dd>
-          </div>
-          <div>
-            <dt>Oldest event</dt>
-            <dd>{formatTime(stats?.oldestEventTimestamp)}</dd>
-          </div>
-          <div>
-            <dt>Newest event</dt>
-            <dd>{formatTime(stats?.newestEventTimestamp)}</dd>
-          </div>
-        </dl>
+        {missing ? null : (
+          <dl className="facts">
+            <div>
+              <dt>Streams</dt>
+              <dd data-testid="store-streams">{fact(stats?.totalStreams.toLocaleString())}</dd>
+            </div>
+            <div>
+              <dt>Events</dt>
+              <dd data-testid="store-events">{fact(stats?.totalEvents.toLocaleString())}</dd>
+            </div>
+            <div>
+              <dt>Oldest event</dt>
+              <dd>{stats ? formatTime(stats.oldestEventTimestamp) : fact(undefined)}</dd>
+            </div>
+            <div>
+              <dt>Newest event</dt>
+              <dd>{stats ? formatTime(stats.newestEventTimestamp) : fact(undefined)}</dd>
+            </div>
+          </dl>
+        )}
+        <div className="actions">
+          <Link to={{ name: 'events', store }} className="button-link">
+            Explore events
+          </Link>
+        </div>
       </header>
-      {details.error instanceof ApiError && details.error.status === 404 ? (
+      {missing ? (
         <p className="empty">This store does not exist yet: the first append to one of its streams creates it.</p>
       ) : (
-        <QueryError error={details.error} what="store details" hasData={!!details.data} />
+        <QueryStatus query={details} what="store details" />
       )}
       <OpenStreamForm store={store} />
       <StreamsTable store={store} />
       <StoreCharts store={store} />
+      {details.data ? <DeleteStore store={store} /> : null}
+    </section>
+  );
+}
+
+/** Deleting a store takes its name typed again: it deletes every stream and event in it. */
+function DeleteStore({ store }: { store: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [typed, setTyped] = useState('');
+  const remove = useMutation(
+    trpc.eventStores.delete.mutationOptions({
+      onSuccess: async () => {
+        queryClient.removeQueries({ predicate: (query) => JSON.stringify(query.queryKey).includes(`"eventStoreName":"${store}"`) });
+        await queryClient.invalidateQueries(trpc.eventStores.list.pathFilter());
+        navigate(hrefOf({ name: 'stores' }));
+      },
+    }),
+  );
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (typed === store) remove.mutate({ eventStoreName: store, confirm: true });
+  }
+  return (
+    <section className="danger-zone card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Delete this store</h2>
+      <p>
+        Deletes <strong>{store}</strong> with all its streams and events, for every client. It cannot be undone.
+      </p>
+      <form onSubmit={submit} noValidate className="inline-form">
+        <label htmlFor={`${id}-name`}>
+          Type <code>{store}</code> to confirm
+        </label>
+        <input id={`${id}-name`} value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" spellCheck={false} />
+        <button type="submit" className="danger" disabled={typed !== store || remove.isPending}>
+          Delete store
+        </button>
+      </form>
+      {remove.error ? (
+        <p role="alert" className="error">
+          The store was not deleted: {remove.error.message}
+        </p>
+      ) : null}
     </section>
   );
 }
@@ -92,13 +154,26 @@ function OpenStreamForm({ store }: { store: string }) {
 }
 
 function StreamsTable({ store }: { store: string }) {
-  const { api } = useSignedIn();
+  const trpc = useTRPC();
   const id = useId();
   const [typeInput, setTypeInput] = useState('');
   const [prefixInput, setPrefixInput] = useState('');
   const [filterError, setFilterError] = useState<string | null>(null);
   const [query, setQuery] = useState<StreamQuery>({ limit: PAGE, offset: 0, sortBy: 'updatedAt', sortDirection: 'desc' });
-  const streams = useQuery({ queryKey: ['streams', store, query], queryFn: () => api.listStreams(store, query), placeholderData: keepPreviousData });
+  const streams = useQuery({
+    ...trpc.streams.list.queryOptions({
+      eventStoreName: store,
+      streamType: query.streamType,
+      // The id filter is a prefix; the procedure takes a glob.
+      streamIdPattern: query.idPrefix ? `${query.idPrefix}*` : undefined,
+      limit: query.limit,
+      offset: query.offset,
+      sortBy: query.sortBy,
+      sortDirection: query.sortDirection,
+      includeCount: true,
+    }),
+    placeholderData: keepPreviousData,
+  });
 
   function applyFilters(event: FormEvent) {
     event.preventDefault();
@@ -147,31 +222,30 @@ function StreamsTable({ store }: { store: string }) {
           </p>
         ) : null}
       </form>
-      <QueryError error={streams.error} what="streams" hasData={!!streams.data} />
-      {streams.isPending ? <p className="muted">Loading streams…</p> : null}
+      <QueryStatus query={streams} what="streams" />
       {streams.data && list.length === 0 ? (
         <p className="empty">{query.streamType || query.idPrefix ? 'No stream matches these filters.' : 'No streams in this store yet. Open a new stream above and append to it.'}</p>
       ) : null}
       {list.length > 0 ? (
-        <table className="table">
+        <table className="table cards">
           <caption className="sr-only">Streams of {store}</caption>
           <thead>
             <tr>
               <th scope="col">Stream</th>
               <th scope="col">Type</th>
-              <th scope="col">Version</th>
+              <th scope="col" className="number">Version</th>
               <th scope="col">Last event</th>
             </tr>
           </thead>
           <tbody>
             {list.map((stream) => (
               <tr key={stream.streamId}>
-                <td>
+                <td data-label="Stream">
                   <Link to={{ name: 'stream', store, streamId: stream.streamId }}>{stream.streamId}</Link>
                 </td>
-                <td>{stream.streamType}</td>
-                <td>{stream.streamVersion}</td>
-                <td>{formatTime(stream.updatedAt)}</td>
+                <td data-label="Type">{stream.streamType}</td>
+                <td data-label="Version" className="number">{stream.streamVersion}</td>
+                <td data-label="Last event">{formatTime(stream.updatedAt)}</td>
               </tr>
             ))}
           </tbody>

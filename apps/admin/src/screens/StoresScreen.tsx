@@ -1,20 +1,22 @@
 import { useId, useState, type FormEvent } from 'react';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { eventStoreNameSchema } from '@eventlane/contracts';
-import { useSignedIn } from '../appContext';
+import { useTRPC } from '../api/trpc';
 import { Link } from '../components/Link';
-import { QueryError } from '../components/QueryState';
+import { QueryStatus } from '../components/QueryState';
 import { formatTime } from '../format';
 import { navigate, hrefOf } from '../router';
 
 const PAGE = 20;
 
 export function StoresScreen() {
-  const { api } = useSignedIn();
+  const trpc = useTRPC();
   const [offset, setOffset] = useState(0);
-  const stores = useQuery({ queryKey: ['stores', offset], queryFn: () => api.listStores({ limit: PAGE, offset }), placeholderData: keepPreviousData });
+  const stores = useQuery({ ...trpc.eventStores.list.queryOptions({ limit: PAGE, offset }), placeholderData: keepPreviousData });
   const list = stores.data?.eventStores ?? [];
   const total = stores.data?.pagination.total;
+  // One statistics read per store on the page (the storage keeps them as counters).
+  const details = useQueries({ queries: list.map((store) => trpc.eventStores.get.queryOptions({ eventStoreName: store.eventStoreName })) });
   return (
     <section aria-labelledby="stores-title">
       <header className="screen-header">
@@ -22,29 +24,42 @@ export function StoresScreen() {
       </header>
       <div className="two-columns">
         <div>
-          <QueryError error={stores.error} what="stores" hasData={!!stores.data} />
-          {stores.isPending ? <p className="muted">Loading stores…</p> : null}
+          <QueryStatus query={stores} what="stores" />
           {stores.data && list.length === 0 ? <p className="empty">No event stores yet. Create one, or append to a new store name: the first append creates it.</p> : null}
           {list.length > 0 ? (
-            <table className="table">
+            <table className="table cards">
               <caption className="sr-only">Event stores</caption>
               <thead>
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Description</th>
+                  <th scope="col" className="number">Streams</th>
+                  <th scope="col" className="number">Events</th>
+                  <th scope="col">Newest event</th>
                   <th scope="col">Created</th>
                 </tr>
               </thead>
               <tbody>
-                {list.map((store) => (
-                  <tr key={store.eventStoreName}>
-                    <td>
-                      <Link to={{ name: 'store', store: store.eventStoreName }}>{store.eventStoreName}</Link>
-                    </td>
-                    <td>{store.description ?? <span className="muted">—</span>}</td>
-                    <td>{formatTime(store.created)}</td>
-                  </tr>
-                ))}
+                {list.map((store, index) => {
+                  const statistics = details[index]?.data?.statistics;
+                  const unknown = details[index]?.error ? 'unknown' : '…';
+                  return (
+                    <tr key={store.eventStoreName} data-testid="store-row">
+                      <td data-label="Name">
+                        <Link to={{ name: 'store', store: store.eventStoreName }}>{store.eventStoreName}</Link>
+                      </td>
+                      <td data-label="Description">{store.description ?? <span className="muted">—</span>}</td>
+                      <td data-label="Streams" className="number" data-testid="store-streams">
+                        {statistics ? statistics.totalStreams.toLocaleString() : unknown}
+                      </td>
+                      <td data-label="Events" className="number" data-testid="store-events">
+                        {statistics ? statistics.totalEvents.toLocaleString() : unknown}
+                      </td>
+                      <td data-label="Newest event">{statistics ? (statistics.newestEventTimestamp ? formatTime(statistics.newestEventTimestamp) : 'none yet') : unknown}</td>
+                      <td data-label="Created">{formatTime(store.created)}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           ) : null}
@@ -57,24 +72,25 @@ export function StoresScreen() {
 }
 
 function CreateStoreForm() {
-  const { api } = useSignedIn();
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: () => api.createStore({ name, ...(description.trim() ? { description: description.trim() } : {}) }),
-    onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ['stores'] });
-      navigate(hrefOf({ name: 'store', store: created.eventStoreName }));
-    },
-  });
+  const create = useMutation(
+    trpc.eventStores.create.mutationOptions({
+      onSuccess: async (created) => {
+        await queryClient.invalidateQueries(trpc.eventStores.list.pathFilter());
+        navigate(hrefOf({ name: 'store', store: created.eventStoreName }));
+      },
+    }),
+  );
   function submit(event: FormEvent) {
     event.preventDefault();
     const parsed = eventStoreNameSchema.safeParse(name);
     setNameError(parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Invalid name'));
-    if (parsed.success) create.mutate();
+    if (parsed.success) create.mutate({ name, ...(description.trim() ? { description: description.trim() } : {}) });
   }
   return (
     <form className="card" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
@@ -100,7 +116,7 @@ function CreateStoreForm() {
       <input id={`${id}-description`} value={description} onChange={(event) => setDescription(event.target.value)} />
       {create.error ? (
         <p role="alert" className="error">
-          {(create.error as Error).message}
+          {create.error.message}
         </p>
       ) : null}
       <button type="submit" disabled={create.isPending}>

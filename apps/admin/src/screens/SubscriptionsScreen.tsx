@@ -2,25 +2,29 @@ import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   createSubscriptionRequestSchema,
+  MAX_SUBSCRIPTIONS_PER_STORE,
   type CreatedSubscription,
   type SubscriptionFromPosition,
   type SubscriptionResponse,
 } from '@eventlane/contracts';
+import { useTRPC } from '../api/trpc';
 import { useSignedIn } from '../appContext';
 import { Link } from '../components/Link';
 import { QueryError } from '../components/QueryState';
 import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
-import { subscriptionKeys, subscriptionsApi } from '../api/subscriptionsApi';
 
-/** Webhook subscriptions of a store (issue 12): list, create (the secret shown once), pause, resume, replay, delete, deliveries. */
+/**
+ * Webhook subscriptions of a store (issue 12): list, create (the secret shown once), pause, resume,
+ * replay, delete, deliveries; all through the typed `subscriptions.*` procedures.
+ */
 export function SubscriptionsScreen({ store }: { store: string }) {
-  const { api, session } = useSignedIn();
-  const calls = subscriptionsApi(api, store);
+  const { session } = useSignedIn();
+  const trpc = useTRPC();
   const admin = session.scopes === null || session.scopes.includes('admin');
   const [openLog, setOpenLog] = useState<string | null>(null);
   // Status, lag and last delivery change by themselves: the list refreshes while the tab is open.
-  const list = useQuery({ queryKey: subscriptionKeys.list(store), queryFn: () => calls.list(), refetchInterval: 2000 });
+  const list = useQuery({ ...trpc.subscriptions.list.queryOptions({ eventStoreName: store, limit: MAX_SUBSCRIPTIONS_PER_STORE }), refetchInterval: 2000 });
   const subscriptions = list.data?.subscriptions ?? [];
   return (
     <section aria-labelledby="subscriptions-title">
@@ -99,23 +103,29 @@ function SubscriptionRow({
   logOpen: boolean;
   onToggleLog: () => void;
 }) {
-  const { api } = useSignedIn();
-  const calls = subscriptionsApi(api, store);
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = subscription.subscriptionId;
+  const ref = { eventStoreName: store, subscriptionId: id };
   const [replayFrom, setReplayFrom] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: subscriptionKeys.list(store) });
-  const action = useMutation({
-    mutationFn: (run: () => Promise<unknown>) => run(),
-    onSuccess: refresh,
-  });
+  const refresh = { onSuccess: () => queryClient.invalidateQueries(trpc.subscriptions.list.pathFilter()) };
+  const actions = {
+    update: useMutation(trpc.subscriptions.update.mutationOptions(refresh)),
+    replay: useMutation(trpc.subscriptions.replay.mutationOptions(refresh)),
+    remove: useMutation(trpc.subscriptions.delete.mutationOptions(refresh)),
+  };
+  // The error shown is the last action's (an older one's is stale once another was tried).
+  const [last, setLast] = useState<keyof typeof actions | null>(null);
+  const lastError = last === null ? null : actions[last].error;
+  const busy = Object.values(actions).some((action) => action.isPending);
   const paused = subscription.status === 'paused';
   function replay(event: FormEvent) {
     event.preventDefault();
     const text = (replayFrom ?? '').trim();
     const from: SubscriptionFromPosition = text === '' || text === 'start' ? 'start' : text === 'end' ? 'end' : Number(text);
     if (typeof from === 'number' && !(Number.isInteger(from) && from >= 0)) return;
-    action.mutate(() => calls.replay(id, from), { onSuccess: () => setReplayFrom(null) });
+    setLast('replay');
+    actions.replay.mutate({ ...ref, fromPosition: from }, { onSuccess: () => setReplayFrom(null) });
   }
   return (
     <tr data-testid="subscription-row" data-subscription-id={id}>
@@ -141,7 +151,15 @@ function SubscriptionRow({
           </button>
           {admin ? (
             <>
-              <button type="button" className="secondary" disabled={action.isPending} onClick={() => action.mutate(() => calls.update(id, { status: paused ? 'active' : 'paused' }))}>
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                onClick={() => {
+                  setLast('update');
+                  actions.update.mutate({ ...ref, status: paused ? 'active' : 'paused' });
+                }}
+              >
                 {paused ? 'Resume' : 'Pause'}
               </button>
               <button type="button" className="secondary" onClick={() => setReplayFrom((current) => (current === null ? 'start' : null))}>
@@ -150,9 +168,11 @@ function SubscriptionRow({
               <button
                 type="button"
                 className="danger"
-                disabled={action.isPending}
+                disabled={busy}
                 onClick={() => {
-                  if (window.confirm(`Delete the subscription to ${subscription.url}? Nothing more is sent to it.`)) action.mutate(() => calls.remove(id));
+                  if (!window.confirm(`Delete the subscription to ${subscription.url}? Nothing more is sent to it.`)) return;
+                  setLast('remove');
+                  actions.remove.mutate(ref);
                 }}
               >
                 Delete
@@ -164,14 +184,14 @@ function SubscriptionRow({
           <form className="inline-form" onSubmit={replay} aria-label="Replay from a position">
             <label htmlFor={`${id}-replay`}>Replay from (global position, start or end)</label>
             <input id={`${id}-replay`} value={replayFrom} onChange={(event) => setReplayFrom(event.target.value)} />
-            <button type="submit" disabled={action.isPending}>
+            <button type="submit" disabled={busy}>
               Replay
             </button>
           </form>
         ) : null}
-        {action.error ? (
+        {lastError ? (
           <p role="alert" className="error">
-            {(action.error as Error).message}
+            {lastError.message}
           </p>
         ) : null}
       </td>
@@ -180,9 +200,8 @@ function SubscriptionRow({
 }
 
 function DeliveriesLog({ store, subscriptionId }: { store: string; subscriptionId: string }) {
-  const { api } = useSignedIn();
-  const calls = subscriptionsApi(api, store);
-  const log = useQuery({ queryKey: subscriptionKeys.deliveries(store, subscriptionId), queryFn: () => calls.deliveries(subscriptionId), refetchInterval: 2000 });
+  const trpc = useTRPC();
+  const log = useQuery({ ...trpc.subscriptions.deliveries.queryOptions({ eventStoreName: store, subscriptionId, limit: 50 }), refetchInterval: 2000 });
   const deliveries = log.data?.deliveries ?? [];
   return (
     <section aria-label="Deliveries log" data-testid="deliveries-log">
@@ -224,8 +243,7 @@ function DeliveriesLog({ store, subscriptionId }: { store: string; subscriptionI
 }
 
 function CreateSubscriptionForm({ store }: { store: string }) {
-  const { api } = useSignedIn();
-  const calls = subscriptionsApi(api, store);
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
   const [url, setUrl] = useState('');
@@ -239,14 +257,15 @@ function CreateSubscriptionForm({ store }: { store: string }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedSubscription | null>(null);
   const [copied, setCopied] = useState(false);
-  const create = useMutation({
-    mutationFn: (input: Parameters<typeof calls.create>[0]) => calls.create(input),
-    onSuccess: (subscription) => {
-      setCreated(subscription);
-      setCopied(false);
-      void queryClient.invalidateQueries({ queryKey: subscriptionKeys.list(store) });
-    },
-  });
+  const create = useMutation(
+    trpc.subscriptions.create.mutationOptions({
+      onSuccess: (subscription) => {
+        setCreated(subscription);
+        setCopied(false);
+        void queryClient.invalidateQueries(trpc.subscriptions.list.pathFilter());
+      },
+    }),
+  );
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -270,7 +289,7 @@ function CreateSubscriptionForm({ store }: { store: string }) {
       return;
     }
     setProblem(null);
-    create.mutate(input);
+    create.mutate({ eventStoreName: store, ...input });
   }
 
   return (
@@ -307,7 +326,7 @@ function CreateSubscriptionForm({ store }: { store: string }) {
       ) : null}
       {create.error ? (
         <p role="alert" className="error">
-          {(create.error as Error).message}
+          {create.error.message}
         </p>
       ) : null}
       <button type="submit" disabled={create.isPending}>

@@ -1,8 +1,8 @@
 import type { ApiKeyInfo, ApiKeyScope } from '@eventlane/contracts';
-import { issueApiKey } from '../apiKeys';
-import type { AuthContext } from '../http/auth';
-import { notFound } from '../http/errors';
-import type { HandlerDeps } from './deps';
+import { issueApiKey } from '../apiKeys.js';
+import type { AuthContext } from '../http/auth.js';
+import { notFound } from '../http/errors.js';
+import type { HandlerDeps } from './deps.js';
 
 /** `apiKeys.list`: the organization's keys, never the keys themselves. */
 export async function listApiKeys({ storage }: HandlerDeps, auth: AuthContext): Promise<{ apiKeys: ApiKeyInfo[] }> {

@@ -1,8 +1,8 @@
 import type { Limits } from '@eventlane/contracts';
 import type { Scope, Storage } from '@eventlane/store';
-import type { AuthContext } from '../http/auth';
-import { eventStoreNotFound, invalidRequest } from '../http/errors';
-import type { WebhookDispatcher } from '../webhooks/webhookDispatcher';
+import type { AuthContext } from '../http/auth.js';
+import { eventStoreNotFound, invalidRequest } from '../http/errors.js';
+import type { WebhookDispatcher } from '../webhooks/webhookDispatcher.js';
 
 /** What every handler needs; REST routes and tRPC procedures pass the same. */
 export interface HandlerDeps {

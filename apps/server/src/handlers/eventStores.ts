@@ -6,9 +6,9 @@ import {
   type EventStoreDetailsResponse,
   type EventStoresPageResponse,
 } from '@eventlane/contracts';
-import type { AuthContext } from '../http/auth';
-import { codedError, eventStoreNotFound } from '../http/errors';
-import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps';
+import type { AuthContext } from '../http/auth.js';
+import { codedError, eventStoreNotFound } from '../http/errors.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 const eventStoreId = (auth: AuthContext, name: string) => `${auth.organizationId}:${name}`;
 

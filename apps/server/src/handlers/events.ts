@@ -6,9 +6,9 @@ import {
   type SortDirection,
   type StreamResponse,
 } from '@eventlane/contracts';
-import type { AuthContext } from '../http/auth';
-import { codedError } from '../http/errors';
-import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps';
+import type { AuthContext } from '../http/auth.js';
+import { codedError } from '../http/errors.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 export interface EventReadInput {
   eventStoreName: string;

@@ -1,5 +1,5 @@
-import type { AuthContext } from '../http/auth';
-import { ensureEventStore, scopeOf, type HandlerDeps } from './deps';
+import type { AuthContext } from '../http/auth.js';
+import { ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 /** `stats.eventCountsByType`: for the admin app's type chart, most frequent first. */
 export async function eventCountsByType({ storage }: HandlerDeps, auth: AuthContext, input: { eventStoreName: string }) {

@@ -1,7 +1,7 @@
 import type { SortDirection, StreamsPageResponse } from '@eventlane/contracts';
-import type { AuthContext } from '../http/auth';
-import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps';
-import { pagination } from './events';
+import type { AuthContext } from '../http/auth.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
+import { pagination } from './events.js';
 
 export interface ListStreamsInput {
   eventStoreName: string;

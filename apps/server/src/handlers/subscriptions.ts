@@ -9,11 +9,11 @@ import {
   type UpdateSubscriptionRequest,
 } from '@eventlane/contracts';
 import type { Scope, SubscriptionConfig, SubscriptionKey, SubscriptionRecord } from '@eventlane/store';
-import type { AuthContext } from '../http/auth';
-import { codedError, notFound } from '../http/errors';
-import { checkWebhookUrl } from '../webhooks/ssrf';
-import { generateWebhookSecret } from '../webhooks/signature';
-import { ensureEventStore, scopeOf, type HandlerDeps } from './deps';
+import type { AuthContext } from '../http/auth.js';
+import { codedError, notFound } from '../http/errors.js';
+import { checkWebhookUrl } from '../webhooks/ssrf.js';
+import { generateWebhookSecret } from '../webhooks/signature.js';
+import { ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 export const subscriptionNotFound = () => notFound('SUBSCRIPTION_NOT_FOUND', 'Subscription not found');
 

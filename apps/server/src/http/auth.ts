@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyScope } from '@eventlane/contracts';
 import type { KeyStore } from '@eventlane/store';
-import { hashApiKey, looksLikeApiKey } from '../apiKeys';
-import { forbidden, unauthorized } from './errors';
+import { hashApiKey, looksLikeApiKey } from '../apiKeys.js';
+import { forbidden, unauthorized } from './errors.js';
 
 export interface AuthContext {
   organizationId: string;

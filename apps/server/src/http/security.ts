@@ -3,9 +3,9 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { hashApiKey, looksLikeApiKey } from '../apiKeys';
-import { apiKeyFromHeaders } from './auth';
-import { tooManyRequests } from './errors';
+import { hashApiKey, looksLikeApiKey } from '../apiKeys.js';
+import { apiKeyFromHeaders } from './auth.js';
+import { tooManyRequests } from './errors.js';
 
 export interface SecurityOptions {
   /** Requests per API key (per client IP for requests without a well-formed key) per window; 0 turns the limiter off. */

@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import type { ZodValidationError } from './errors';
+import type { ZodValidationError } from './errors.js';
 
 /**
  * Validates with zod and keeps the zod issues (typed paths, codes) on the error, so 400 bodies can

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { LiveTails } from './liveTails';
+import type { LiveTails } from './liveTails.js';
 
 const isSubscription = (request: FastifyRequest) =>
   request.url.startsWith('/trpc/') && (request.headers.accept?.includes('text/event-stream') ?? false);

@@ -1,7 +1,7 @@
 import { typeList, type StoredEvent } from '@eventlane/contracts';
 import type { Scope, Storage } from '@eventlane/store';
-import { codedError, invalidRequest } from '../http/errors';
-import type { AppendNotifier } from './appendNotifier';
+import { codedError, invalidRequest } from '../http/errors.js';
+import type { AppendNotifier } from './appendNotifier.js';
 
 /** How long a tail waits between reads when nothing woke it. */
 export interface LiveTailOptions {

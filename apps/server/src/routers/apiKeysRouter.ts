@@ -1,6 +1,6 @@
 import { createApiKeyInputSchema, revokeApiKeyInputSchema } from '@eventlane/contracts';
-import { createApiKey, listApiKeys, revokeApiKey } from '../handlers/apiKeys';
-import { adminProcedure, router } from '../trpc';
+import { createApiKey, listApiKeys, revokeApiKey } from '../handlers/apiKeys.js';
+import { adminProcedure, router } from '../trpc.js';
 
 /** API keys of the caller's organization (admin scope). */
 export const apiKeysRouter = router({

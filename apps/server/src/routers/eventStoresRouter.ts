@@ -5,8 +5,8 @@ import {
   eventStoreNameSchema,
   makeListEventStoresQuerySchema,
 } from '@eventlane/contracts';
-import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores';
-import { adminProcedure, readProcedure, router } from '../trpc';
+import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 
 const byName = z.strictObject({ eventStoreName: eventStoreNameSchema });
 

@@ -1,10 +1,11 @@
-import { router } from '../trpc';
-import { apiKeysRouter } from './apiKeysRouter';
-import { eventStoresRouter } from './eventStoresRouter';
-import { eventsRouter } from './eventsRouter';
-import { statsRouter } from './statsRouter';
-import { streamsRouter } from './streamsRouter';
-import { subscriptionsRouter } from './subscriptionsRouter';
+import { router } from '../trpc.js';
+import { apiKeysRouter } from './apiKeysRouter.js';
+import { eventStoresRouter } from './eventStoresRouter.js';
+import { eventsRouter } from './eventsRouter.js';
+import { statsRouter } from './statsRouter.js';
+import { streamsRouter } from './streamsRouter.js';
+import { subscriptionsRouter } from './subscriptionsRouter.js';
+import { systemRouter } from './systemRouter.js';
 
 /** Everything the admin app and the client library read and administer, mounted at `/trpc`. */
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   stats: statsRouter,
   apiKeys: apiKeysRouter,
   subscriptions: subscriptionsRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { eventStoreNameSchema, eventsPerMinuteInputSchema } from '@eventlane/contracts';
-import { eventCountsByType, eventsPerMinute } from '../handlers/stats';
-import { readProcedure, router } from '../trpc';
+import { eventCountsByType, eventsPerMinute } from '../handlers/stats.js';
+import { readProcedure, router } from '../trpc.js';
 
 /** Numbers for the admin app's charts. */
 export const statsRouter = router({

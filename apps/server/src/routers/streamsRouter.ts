@@ -7,10 +7,10 @@ import {
   streamIdSchema,
   streamTailInputSchema,
 } from '@eventlane/contracts';
-import { ensureEventStore, scopeOf } from '../handlers/deps';
-import { readStreamEvents, readWholeStream } from '../handlers/events';
-import { listStreams } from '../handlers/streams';
-import { mappingErrors, readProcedure, router } from '../trpc';
+import { ensureEventStore, scopeOf } from '../handlers/deps.js';
+import { readStreamEvents, readWholeStream } from '../handlers/events.js';
+import { listStreams } from '../handlers/streams.js';
+import { mappingErrors, readProcedure, router } from '../trpc.js';
 
 const streamRef = { eventStoreName: eventStoreNameSchema, streamId: streamIdSchema };
 

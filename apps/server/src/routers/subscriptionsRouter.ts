@@ -14,8 +14,8 @@ import {
   listSubscriptions,
   replaySubscription,
   updateSubscription,
-} from '../handlers/subscriptions';
-import { adminProcedure, readProcedure, router } from '../trpc';
+} from '../handlers/subscriptions.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 
 const listInput = makeListSubscriptionsInputSchema();
 

@@ -12,9 +12,9 @@ import {
   makeListEventStoresQuerySchema,
   type Limits,
 } from '@eventlane/contracts';
-import type { HandlerDeps } from '../handlers/deps';
-import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores';
-import { readErrorResponses } from './errorResponses';
+import type { HandlerDeps } from '../handlers/deps.js';
+import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores.js';
+import { readErrorResponses } from './errorResponses.js';
 
 /** `/api/event-stores`: create, list, describe and delete the organization's stores. */
 export function registerEventStoreRoutes(server: FastifyInstance, deps: HandlerDeps & { limits: Limits }): void {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Storage } from '@eventlane/store';
-import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/errors';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/errors.js';
 
 /** `/healthz`: the process answers. `/readyz`: storage answers too (load balancers route on this). */
 export function registerHealthRoutes(server: FastifyInstance, storage: Storage): void {

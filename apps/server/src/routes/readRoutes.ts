@@ -8,15 +8,18 @@ import {
   makeListStreamsQuerySchema,
   makeReadStoreEventsQuerySchema,
   makeReadStreamEventsQuerySchema,
+  makeSearchStoreEventsQuerySchema,
+  searchStoreEventsResponseSchema,
   streamReadParamsSchema,
   streamResponseSchema,
   streamTypeParamsSchema,
   streamsPageResponseSchema,
 } from '@eventlane/contracts';
-import type { HandlerDeps } from '../handlers/deps';
-import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events';
-import { listStreams } from '../handlers/streams';
-import { readErrorResponses } from './errorResponses';
+import type { HandlerDeps } from '../handlers/deps.js';
+import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events.js';
+import { searchStoreEvents } from '../handlers/search.js';
+import { listStreams } from '../handlers/streams.js';
+import { readErrorResponses } from './errorResponses.js';
 
 /** Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. */
 export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): void {
@@ -74,6 +77,30 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
       },
     },
     async (request) => readStoreEvents(deps, request.auth!, { ...request.params, ...request.query }),
+  );
+
+  app.get(
+    '/api/event-stores/:eventStoreName/events/search',
+    {
+      config: { scope: 'read' },
+      schema: {
+        operationId: 'searchStoreEvents',
+        summary: "Search a store's events (the explorer)",
+        description:
+          'Filters over the global order: type (may repeat), streamType, streamIdPattern (a glob: "*" any run, "?" one ' +
+          'character), createdFrom (inclusive) and createdTo (exclusive) as ISO 8601 instants (a reversed range matches nothing), ' +
+          'metadataKey and metadataValue (a top-level metadata field equal to this text, a non-string value compared as its ' +
+          'JSON; a key alone: events that have the field; a value alone: in any top-level field), transactionId. ' +
+          'The scan is bounded: it returns at most `limit` matches and examines at most `scanLimit` events, starting at ' +
+          '`position` (inclusive; newest first by default, from the head). `scan.nextPosition` is where the next request ' +
+          'goes on (pass it as `position`); null once the scan reached the end of the store in its direction.',
+        tags: ['events'],
+        params: eventStoreParamsSchema,
+        querystring: makeSearchStoreEventsQuerySchema(deps.limits),
+        response: { 200: searchStoreEventsResponseSchema, ...readErrorResponses },
+      },
+    },
+    async (request) => searchStoreEvents(deps, request.auth!, { ...request.params, ...request.query }),
   );
 
   app.get(

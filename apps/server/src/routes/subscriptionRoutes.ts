@@ -15,7 +15,7 @@ import {
   subscriptionsPageResponseSchema,
   updateSubscriptionRequestSchema,
 } from '@eventlane/contracts';
-import type { HandlerDeps } from '../handlers/deps';
+import type { HandlerDeps } from '../handlers/deps.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -24,8 +24,8 @@ import {
   listSubscriptions,
   replaySubscription,
   updateSubscription,
-} from '../handlers/subscriptions';
-import { readErrorResponses } from './errorResponses';
+} from '../handlers/subscriptions.js';
+import { readErrorResponses } from './errorResponses.js';
 
 const DELIVERY =
   'Delivery: POST url with {subscriptionId, eventStoreName, deliveryId, events} (events in global order) and the headers ' +

@@ -1,5 +1,5 @@
 import type { Scope, Storage } from '@eventlane/store';
-import type { AppendNotifier } from '../live/appendNotifier';
+import type { AppendNotifier } from '../live/appendNotifier.js';
 
 interface Waiter {
   atLeast: number;

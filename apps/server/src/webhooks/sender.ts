@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { AddressNotAllowedError, guardedLookup, isPublicAddress, type Resolver } from './ssrf';
-import { parseRetryAfter } from './backoff';
+import { AddressNotAllowedError, guardedLookup, isPublicAddress, type Resolver } from './ssrf.js';
+import { parseRetryAfter } from './backoff.js';
 
 /** What one HTTP attempt came to. */
 export interface SendResult {

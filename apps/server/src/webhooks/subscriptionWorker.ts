@@ -1,11 +1,11 @@
 import { FAILING_AFTER_CONSECUTIVE_FAILURES, WEBHOOK_HEADERS, type WebhookPayload } from '@eventlane/contracts';
 import type { Lease, Storage, SubscriptionKey, SubscriptionRecord } from '@eventlane/store';
-import { nextBatch, type Batch } from './batches';
-import { retryDelayMs, type RetryPolicy } from './backoff';
-import type { HeadWatch } from './headWatch';
-import type { SecretSealer } from './secretSealer';
-import type { SendResult, WebhookSender } from './sender';
-import { signatureHeader } from './signature';
+import { nextBatch, type Batch } from './batches.js';
+import { retryDelayMs, type RetryPolicy } from './backoff.js';
+import type { HeadWatch } from './headWatch.js';
+import type { SecretSealer } from './secretSealer.js';
+import type { SendResult, WebhookSender } from './sender.js';
+import { signatureHeader } from './signature.js';
 
 /** What a worker needs from its dispatcher. */
 export interface WorkerContext {

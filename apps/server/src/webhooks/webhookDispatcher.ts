@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope, Storage, SubscriptionKey } from '@eventlane/store';
-import type { AppendNotifier } from '../live/appendNotifier';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
-import { HeadWatch } from './headWatch';
-import { SecretSealer, generateSealingKey, parseSealingKey } from './secretSealer';
-import { WebhookSender } from './sender';
-import { systemResolver, type Resolver } from './ssrf';
-import { SubscriptionWorker, type WebhookMetricsSink, type WorkerContext } from './subscriptionWorker';
+import type { AppendNotifier } from '../live/appendNotifier.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
+import { HeadWatch } from './headWatch.js';
+import { SecretSealer, generateSealingKey, parseSealingKey } from './secretSealer.js';
+import { WebhookSender } from './sender.js';
+import { systemResolver, type Resolver } from './ssrf.js';
+import { SubscriptionWorker, type WebhookMetricsSink, type WorkerContext } from './subscriptionWorker.js';
 
 /** Webhook delivery settings (`createServer({ webhooks })`; the environment variables in README). */
 export interface WebhookOptions {

@@ -1,3 +1,3 @@
-export { useOutbox } from './useOutbox';
-export { useSyncStatus } from './useSyncStatus';
-export { useStream } from './useStream';
+export { useOutbox } from './useOutbox.js';
+export { useSyncStatus } from './useSyncStatus.js';
+export { useStream } from './useStream.js';

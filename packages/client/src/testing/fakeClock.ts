@@ -1,4 +1,4 @@
-import type { Clock } from '../types';
+import type { Clock } from '../types.js';
 
 /** A clock that moves only when told: `advance(ms)` runs the timers that fall due, in order. */
 export class FakeClock implements Clock {

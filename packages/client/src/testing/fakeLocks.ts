@@ -1,4 +1,4 @@
-import type { BroadcastChannelLike, LockManagerLike } from '../leader';
+import type { BroadcastChannelLike, LockManagerLike } from '../leader.js';
 
 /** An exclusive, first-come-first-served Web Locks stand-in shared by the "tabs" of a test. */
 export class FakeLocks implements LockManagerLike {

@@ -57,12 +57,6 @@ export class FakeServer {
     if (reply === 'network-error') throw new TypeError('fetch failed');
     if (reply && reply !== 'commit-then-network-error') return json(reply.status, reply.body ?? {}, reply.headers);
     if (!this.validKeys.has(request.headers.get('X-API-Key') ?? '')) return json(401, { error: 'UNAUTHORIZED', message: 'Unauthorized: Organization ID not found in authentication context' });
-    if (request.method === 'GET' && url.pathname === '/trpc/streams.events') {
-      // tRPC's HTTP format: the input as JSON in `?input=`, the answer in `result.data`.
-      const input = JSON.parse(url.searchParams.get('input') ?? '{}') as { eventStoreName: string; streamId: string; fromPosition?: number; limit?: number };
-      const page = this.page(input.eventStoreName, input.streamId, input.fromPosition ?? 0, input.limit ?? 100);
-      return json(200, { result: { data: page } });
-    }
     const [, , , store, , streamId, tail] = url.pathname.split('/').map(decodeURIComponent);
     const key = `${store}/${streamId}`;
     if (request.method === 'GET' && tail === 'events') {

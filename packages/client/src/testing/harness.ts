@@ -1,9 +1,9 @@
-import { createEventlaneClient, type EventlaneClientOptions } from '../client';
-import { soleLeader } from '../leader';
-import { manualOnlineSignal } from '../onlineSignal';
-import type { OutboxEntry } from '../types';
-import { FakeClock } from './fakeClock';
-import { FakeServer } from './fakeServer';
+import { createEventlaneClient, type EventlaneClientOptions } from '../client.js';
+import { soleLeader } from '../leader.js';
+import { manualOnlineSignal } from '../onlineSignal.js';
+import type { OutboxEntry } from '../types.js';
+import { FakeClock } from './fakeClock.js';
+import { FakeServer } from './fakeServer.js';
 
 /** A client on a fresh fake-indexeddb database, talking to a `FakeServer`, with a fake clock and a manual online signal. */
 export function harness(overrides: Partial<EventlaneClientOptions> = {}) {

@@ -1,9 +1,9 @@
-import { encodeEvents, givenEventIds } from '../appendDecision';
-import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
-import type { MongoContext, StoreAppends } from './context';
-import { toStoreError } from './errors';
-import { runGroup } from './groupInsert';
-import { storeKey } from './schema';
+import { encodeEvents, givenEventIds } from '../appendDecision.js';
+import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore.js';
+import type { MongoContext, StoreAppends } from './context.js';
+import { toStoreError } from './errors.js';
+import { runGroup } from './groupInsert.js';
+import { storeKey } from './schema.js';
 
 /**
  * Appends one commit document to the stream's chain. The write protocol, with no multi-document

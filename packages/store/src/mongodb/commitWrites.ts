@@ -1,9 +1,9 @@
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import type { StoredIdAt } from '../appendDecision';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError } from './errors';
-import type { CommitDoc } from './schema';
+import type { StoredIdAt } from '../appendDecision.js';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isTransientCode, isTransientWriteError, toStoreError, writeErrorsOf } from './errors.js';
+import type { CommitDoc } from './schema.js';
 
 export interface InsertOutcome {
   /** The commits before this index are in the database. */
@@ -27,8 +27,9 @@ export async function insertCommits(ctx: MongoContext, commits: CommitDoc[]): Pr
     return { committed: commits.length, idsRefused: false, error: null };
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      const first = errors.reduce((a, b) => (a.index <= b.index ? a : b));
+      const first = writeErrorsOf(error)[0];
+      // Failed as a whole (network, write concern): which commits landed is unknown.
+      if (!first) return { committed: 0, idsRefused: false, error };
       if (isDuplicateKeyCode(first.code)) return { committed: first.index, idsRefused: onEventIds(first.errmsg, undefined), error: null };
       // Refused for now (FerretDB's SQLITE_BUSY): the ones before it are in; the rest simply try again.
       if (isTransientCode(first.code, first.errmsg)) {

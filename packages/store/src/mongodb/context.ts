@@ -1,12 +1,12 @@
 import type { ExpectedStreamVersion } from '@eventlane/contracts';
-import type { EncodedEvent } from '../appendDecision';
-import { BoundedCache } from '../boundedCache';
-import type { AppendResult, Scope, StorageEvents } from '../eventStore';
-import type { KeyedQueue } from './appendToStream';
-import type { Liveness } from './liveness';
-import type { MarkerBook } from './markers';
-import type { Collections } from './schema';
-import type { Sequencers } from './sequencers';
+import type { EncodedEvent } from '../appendDecision.js';
+import { BoundedCache } from '../boundedCache.js';
+import type { AppendResult, Scope, StorageEvents } from '../eventStore.js';
+import type { KeyedQueue } from './appendToStream.js';
+import type { Liveness } from './liveness.js';
+import type { MarkerBook } from './markers.js';
+import type { Collections } from './schema.js';
+import type { Sequencers } from './sequencers.js';
 
 /** How this process knows a store: its incarnation. */
 export interface StoreHandle {

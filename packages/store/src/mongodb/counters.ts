@@ -1,7 +1,7 @@
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { retryTransient } from './errors';
-import { encodeTypeKey, minuteKey, storeKey, type PositionDoc } from './schema';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { retryTransient } from './errors.js';
+import { encodeTypeKey, minuteKey, storeKey, type PositionDoc } from './schema.js';
 
 /** Minute counts older than this are pruned (the charts show at most a week). */
 export const MINUTE_BUCKET_RETENTION_MS = 8 * 24 * 3_600_000;

@@ -1,5 +1,5 @@
-import { MongoError, MongoServerError } from 'mongodb';
-import { StoreError, UnavailableError } from '../errors';
+import { MongoError, MongoServerError, type MongoBulkWriteError } from 'mongodb';
+import { StoreError, UnavailableError } from '../errors.js';
 
 /** E11000: a unique index refused the write. The caller decides what the collision means. */
 export function isDuplicateKeyError(error: unknown): boolean {
@@ -67,8 +67,7 @@ export async function guard<T>(operation: () => Promise<T>): Promise<T> {
 export function isTransientWriteError(error: unknown): boolean {
   if (error instanceof MongoServerError && !(error.name === 'MongoBulkWriteError')) return isTransientCode(error.code, error.errmsg ?? error.message);
   if (error instanceof MongoError && error.name === 'MongoBulkWriteError') {
-    const errors = (error as unknown as { writeErrors?: Array<{ code: number; errmsg?: string }> | { code: number; errmsg?: string } }).writeErrors;
-    const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+    const list = writeErrorsOf(error as MongoBulkWriteError);
     return list.length > 0 && list.every((e) => isTransientCode(e.code, e.errmsg));
   }
   return false;
@@ -89,4 +88,21 @@ export async function retryTransient<T>(write: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
+}
+
+/** One refused document of a bulk write. */
+export interface WriteErrorInfo {
+  index: number;
+  code: number;
+  errmsg?: string;
+}
+
+/**
+ * The write errors of a bulk write, in index order. Empty when the bulk write failed as a whole
+ * (a network error, a write concern error): then which documents landed is unknown.
+ */
+export function writeErrorsOf(error: MongoBulkWriteError): WriteErrorInfo[] {
+  const raw = (error as unknown as { writeErrors?: WriteErrorInfo[] | WriteErrorInfo }).writeErrors;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return list.map((e) => ({ index: e.index, code: e.code, errmsg: e.errmsg })).sort((a, b) => a.index - b.index);
 }

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import type { Storage } from '../eventStore';
-import { UnavailableError } from '../errors';
-import { appendToStream, KeyedQueue } from './appendToStream';
-import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context';
-import { guard, toStoreError } from './errors';
-import { mongoKeyStore } from './keys';
-import { listStreams } from './listStreams';
-import { Liveness } from './liveness';
-import { MarkerBook } from './markers';
-import { readStore } from './readStore';
-import { readStream } from './readStream';
-import { ensureSchema, probeMultikeyUnique } from './indexes';
-import { collections, type Durability } from './schema';
-import { Sequencers } from './sequencers';
-import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions';
+import type { Storage } from '../eventStore.js';
+import { UnavailableError } from '../errors.js';
+import { appendToStream, KeyedQueue } from './appendToStream.js';
+import { createCaches, DEFAULT_TUNING, Listeners, MonotonicClock, type MongoContext, type MongoTuning } from './context.js';
+import { guard, toStoreError } from './errors.js';
+import { mongoKeyStore } from './keys.js';
+import { listStreams } from './listStreams.js';
+import { Liveness } from './liveness.js';
+import { MarkerBook } from './markers.js';
+import { readStore } from './readStore.js';
+import { readStream } from './readStream.js';
+import { ensureSchema, probeMultikeyUnique } from './indexes.js';
+import { collections, type Durability } from './schema.js';
+import { Sequencers } from './sequencers.js';
+import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions.js';
 import {
   countEventsByType,
   countEventsPerMinute,
@@ -24,7 +24,7 @@ import {
   headGlobalPosition,
   listStores,
   waitForGlobalOrder,
-} from './stores';
+} from './stores.js';
 
 export interface MongoStorageOptions {
   /** `mongodb://…`; ignored when `client` is given. */

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { parseStreamType } from '@eventlane/contracts';
-import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecision';
-import type { AppendResult, Scope } from '../eventStore';
-import { UnavailableError, VersionConflictError } from '../errors';
-import type { MongoContext, PendingAppend, StoreAppends } from './context';
-import { insertCommits, lookupEventIds, removeDeadCommits } from './commitWrites';
-import { toStoreError } from './errors';
-import { markCommits } from './markers';
-import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema';
-import { readHandle, storeHandle } from './storeHandle';
-import { chainEnd, knownVersions, moveHeads } from './streamHeads';
+import { decideAppend, meetsExpectation, type StoredIdAt } from '../appendDecision.js';
+import type { AppendResult, Scope } from '../eventStore.js';
+import { UnavailableError, VersionConflictError } from '../errors.js';
+import type { MongoContext, PendingAppend, StoreAppends } from './context.js';
+import { insertCommits, lookupEventIds, removeDeadCommits } from './commitWrites.js';
+import { toStoreError } from './errors.js';
+import { markCommits } from './markers.js';
+import { commitId, commitMeta, storeKey, streamKey, type CommitDoc } from './schema.js';
+import { readHandle, storeHandle } from './storeHandle.js';
+import { chainEnd, knownVersions, moveHeads } from './streamHeads.js';
 
 /** Collisions before an append gives up with UnavailableError (retryable). */
 const MAX_ATTEMPTS = 100;
@@ -39,6 +39,17 @@ interface Overlay {
  */
 export async function runGroup(ctx: MongoContext, scope: Scope, appends: StoreAppends): Promise<void> {
   const group = takeGroup(appends.pending);
+  try {
+    await decideAndInsert(ctx, scope, appends, group);
+  } catch (error) {
+    // A bug guard: every append of the group is answered (settling one twice does nothing), and
+    // none that was put back for another try is tried after its answer.
+    for (let i = appends.pending.length - 1; i >= 0; i--) if (group.includes(appends.pending[i]!)) appends.pending.splice(i, 1);
+    for (const append of group) append.reject(toStoreError(error));
+  }
+}
+
+async function decideAndInsert(ctx: MongoContext, scope: Scope, appends: StoreAppends, group: PendingAppend[]): Promise<void> {
   let inc: string;
   let versions: Map<string, number>;
   /** Streams whose version was read from the chain in this group (the truth, not a lower bound). */

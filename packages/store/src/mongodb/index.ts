@@ -1,1 +1,1 @@
-export { getMongoStorage, type MongoStorageOptions } from './getMongoStorage';
+export { getMongoStorage, type MongoStorageOptions } from './getMongoStorage.js';

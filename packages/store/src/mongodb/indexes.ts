@@ -1,5 +1,5 @@
 import type { Db, IndexDirection } from 'mongodb';
-import { UnavailableError } from '../errors';
+import { UnavailableError } from '../errors.js';
 
 export interface IndexSpec {
   name: string;
@@ -36,7 +36,10 @@ export const INDEXES: Record<string, IndexSpec[]> = {
   ],
   stores: [{ name: 'store', key: { org: 1, store: 1 }, unique: true }],
   sequencers: [],
-  instances: [{ name: 'expiry', key: { expiresAt: 1 } }],
+  instances: [
+    { name: 'expiry', key: { expiresAt: 1 } },
+    { name: 'clean', key: { cleanUntil: 1 } },
+  ],
   organizations: [{ name: 'organization', key: { organizationId: 1 }, unique: true }],
   api_keys: [
     { name: 'key_id', key: { keyId: 1 }, unique: true },

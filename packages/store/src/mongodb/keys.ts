@@ -1,9 +1,9 @@
 import type { ApiKeyInfo } from '@eventlane/contracts';
-import type { ApiKeyRecord, KeyStore, Organization } from '../eventStore';
-import { StoreError } from '../errors';
-import type { MongoContext } from './context';
-import { guard, isDuplicateKeyError } from './errors';
-import type { ApiKeyDoc, OrganizationDoc } from './schema';
+import type { ApiKeyRecord, KeyStore, Organization } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import type { MongoContext } from './context.js';
+import { guard, isDuplicateKeyError } from './errors.js';
+import type { ApiKeyDoc, OrganizationDoc } from './schema.js';
 
 /** Most organizations, or keys of one organization, a listing returns. */
 const MAX_LISTED = 10_000;

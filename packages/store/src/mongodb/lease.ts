@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError, retryTransient } from './errors';
+import { isDuplicateKeyError, retryTransient } from './errors.js';
 
 /** A lease document: who holds it, until when, and the fencing token of the current holding. */
 export interface LeaseDoc {

@@ -1,10 +1,10 @@
 import type { Filter, Sort } from 'mongodb';
-import type { ListStreamsOptions, Scope, StreamsPage } from '../eventStore';
-import { globToRegExp } from '../glob';
-import type { MongoContext } from './context';
-import { guard } from './errors';
-import type { StreamDoc } from './schema';
-import { currentHandle } from './storeHandle';
+import type { ListStreamsOptions, Scope, StreamsPage } from '../eventStore.js';
+import { globToRegExp } from '../glob.js';
+import type { MongoContext } from './context.js';
+import { guard } from './errors.js';
+import type { StreamDoc } from './schema.js';
+import { currentHandle } from './storeHandle.js';
 
 const SORT_FIELDS = { streamId: 'streamId', createdAt: 'createdAt', updatedAt: 'updatedAt' } as const;
 

@@ -1,8 +1,8 @@
-import { UnavailableError } from '../errors';
-import type { MongoContext } from './context';
-import { retryTransient, toStoreError } from './errors';
-import { insertMarkers, retryMarkers } from './markers';
-import { commitMeta, type CommitMeta } from './schema';
+import { UnavailableError } from '../errors.js';
+import type { MongoContext } from './context.js';
+import { retryTransient, toStoreError } from './errors.js';
+import { insertMarkers, retryMarkers } from './markers.js';
+import { commitMeta, type CommitMeta } from './schema.js';
 
 /** A dead instance's commits are looked at from this long before the time it said it was clean. */
 const CLEAN_MARGIN_MS = 2_000;

@@ -1,7 +1,7 @@
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient } from './errors';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors.js';
 import { MongoBulkWriteError } from 'mongodb';
-import type { CommitMeta } from './schema';
+import type { CommitMeta } from './schema.js';
 
 /**
  * Markers: a commit without a global position yet. The append writes its commits' markers right
@@ -40,6 +40,14 @@ export class MarkerBook {
     return new Date(oldest);
   }
 
+  /** Whether a commit of this store incarnation created before `before` still waits for its marker. */
+  holds(scope: { org: string; store: string }, inc: string, before: number): boolean {
+    for (const { meta } of this.entries.values()) {
+      if (meta.org === scope.org && meta.store === scope.store && meta.inc === inc && meta.createdAt.getTime() < before) return true;
+    }
+    return false;
+  }
+
   /** Entries older than `ageMs` (an append's own entries are younger while it runs). */
   stale(ageMs: number): Array<{ meta: CommitMeta; known: boolean; since: number }> {
     const before = Date.now() - ageMs;
@@ -58,8 +66,8 @@ export async function insertMarkers(ctx: MongoContext, metas: CommitMeta[]): Pro
     });
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (errors.every((e) => isDuplicateKeyCode(e.code))) return;
+      const errors = writeErrorsOf(error);
+      if (errors.length > 0 && errors.every((e) => isDuplicateKeyCode(e.code))) return;
     } else if (isDuplicateKeyError(error)) return;
     throw error;
   }

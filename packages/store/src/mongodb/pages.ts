@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@eventlane/contracts';
-import type { SortDirection } from '../eventStore';
-import type { CommitDoc, EventDoc } from './schema';
+import type { SortDirection } from '../eventStore.js';
+import type { CommitDoc, EventDoc } from './schema.js';
 
 /** Commits read per query while filling a page (a commit holds 1 to 1000 events). */
 export const COMMITS_PER_QUERY = 100;

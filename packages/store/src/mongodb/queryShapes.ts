@@ -1,5 +1,5 @@
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { INDEXES, type IndexSpec } from './indexes';
+import { INDEXES, type IndexSpec } from './indexes.js';
 
 /**
  * Checks the shape of the commands an adapter sends against its declared indexes (INDEXES), for

@@ -1,12 +1,12 @@
 import type { GlobalEvent } from '@eventlane/contracts';
 import type { Filter } from 'mongodb';
-import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { guard } from './errors';
-import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages';
-import type { PositionDoc } from './schema';
-import { nextPosition } from './sequenceOrder';
-import { currentHandle } from './storeHandle';
+import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { guard } from './errors.js';
+import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages.js';
+import type { PositionDoc } from './schema.js';
+import { nextPosition } from './sequenceOrder.js';
+import { currentHandle } from './storeHandle.js';
 
 /**
  * A store's events in global order: position documents (the order, indexed by position, by stream

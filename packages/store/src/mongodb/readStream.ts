@@ -1,10 +1,10 @@
-import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { guard } from './errors';
-import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages';
-import type { CommitDoc } from './schema';
-import { currentHandle } from './storeHandle';
-import { chainEnd } from './streamHeads';
+import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { guard } from './errors.js';
+import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages.js';
+import type { CommitDoc } from './schema.js';
+import { currentHandle } from './storeHandle.js';
+import { chainEnd } from './streamHeads.js';
 
 /**
  * A stream's events by stream position, from its commit chain. The chain's end is read first and

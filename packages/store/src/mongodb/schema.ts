@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { ApiKeyScope } from '@eventlane/contracts';
-import type { Scope } from '../eventStore';
+import type { Scope } from '../eventStore.js';
 
 /**
  * The MongoDB layout (NOTES.md has the protocol). Every collection that holds a store's data leads

@@ -1,6 +1,6 @@
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { commitMeta, incarnationKey, type CommitMeta } from './schema';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { commitMeta, incarnationKey, type CommitMeta } from './schema.js';
 
 /** Commits read from a stream chain at once to fill a hole before a marker. */
 const HOLE_READ = 256;

@@ -1,11 +1,11 @@
 import { MongoBulkWriteError } from 'mongodb';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { countPositions, pruneMinutes } from './counters';
-import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError } from './errors';
-import { Lease } from './lease';
-import { incarnationKey, positionId, type PositionDoc, type SequencerDoc } from './schema';
-import { nextPosition, orderClaims, seqKey } from './sequenceOrder';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { countPositions, pruneMinutes } from './counters.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, isTransientCode, isTransientWriteError, retryTransient, toStoreError, writeErrorsOf } from './errors.js';
+import { Lease } from './lease.js';
+import { incarnationKey, positionId, type PositionDoc, type SequencerDoc } from './schema.js';
+import { nextPosition, orderClaims, seqKey } from './sequenceOrder.js';
 
 /** Markers read per round. */
 const ROUND_SIZE = 256;
@@ -221,8 +221,9 @@ export class Sequencer {
     } catch (error) {
       let inserted = 0;
       if (error instanceof MongoBulkWriteError) {
-        const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        const first = errors.reduce((a, b) => (a.index <= b.index ? a : b));
+        const first = writeErrorsOf(error)[0];
+        // Failed as a whole (network): which positions landed is unknown; the next round reads them back.
+        if (!first) throw error;
         // Refused for now: the positions before it are ours; the next round goes on from there.
         if (isTransientCode(first.code, first.errmsg)) return positions.slice(0, first.index);
         if (!isDuplicateKeyCode(first.code)) throw error;

@@ -1,7 +1,7 @@
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { incarnationKey } from './schema';
-import { Sequencer } from './sequencer';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { incarnationKey } from './schema.js';
+import { Sequencer } from './sequencer.js';
 
 /** Sequencers kept per process, running or not (a stopped one remembers until when another instance holds the lease). */
 const MAX_SEQUENCERS = 10_000;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Scope } from '../eventStore';
-import type { MongoContext, StoreHandle } from './context';
-import { isDuplicateKeyError, retryTransient } from './errors';
-import { storeKey, type StoreDoc } from './schema';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext, StoreHandle } from './context.js';
+import { isDuplicateKeyError, retryTransient } from './errors.js';
+import { storeKey, type StoreDoc } from './schema.js';
 
 /** A fresh incarnation id: 12 random hex characters. */
 export function newIncarnation(): string {

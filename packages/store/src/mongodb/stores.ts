@@ -1,11 +1,11 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
-import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
-import { StoreError, UnavailableError } from '../errors';
-import type { MongoContext } from './context';
-import { guard, isDuplicateKeyError } from './errors';
-import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema';
-import { nextPosition } from './sequenceOrder';
-import { currentHandle, newStoreDoc } from './storeHandle';
+import type { EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore.js';
+import { StoreError, UnavailableError } from '../errors.js';
+import type { MongoContext } from './context.js';
+import { guard, isDuplicateKeyError } from './errors.js';
+import { decodeTypeKey, incarnationKey, minuteKey, storeKey, streamKey, type StoreDoc } from './schema.js';
+import { nextPosition } from './sequenceOrder.js';
+import { currentHandle, newStoreDoc } from './storeHandle.js';
 
 /** Most minute buckets a chart asks for: a week. */
 const MAX_MINUTES = 7 * 24 * 60 + 1;
@@ -128,21 +128,30 @@ export async function headGlobalPosition(ctx: MongoContext, scope: Scope): Promi
 }
 
 /**
- * Resolves once the store has no unsequenced commit this process knows of: none of its appends
- * in flight here and no marker left for the store.
+ * Resolves once every commit made in the store before the call has its global position:
+ * - no append of the store in flight in this process, and none of its commits waiting here for
+ *   its marker;
+ * - every other instance has said (heartbeat) that its commits made before the call are marked,
+ *   and every instance that died since has been recovered (its unmarked commits marked);
+ * - no marker left for the store (the sequencer has given them positions).
  */
 export async function waitForGlobalOrder(ctx: MongoContext, scope: Scope, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const called = Date.now();
+  const deadline = called + timeoutMs;
   for (;;) {
     await ctx.queue.idle(storeKey(scope));
     const handle = await guard(() => currentHandle(ctx, scope));
     if (!handle) return;
-    const marker = await guard(() =>
-      ctx.c.markers.findOne({ org: scope.org, store: scope.store, inc: handle.inc }, { projection: { _id: 1 } }),
+    const [marker, behind] = await guard(() =>
+      Promise.all([
+        ctx.c.markers.findOne({ org: scope.org, store: scope.store, inc: handle.inc }, { projection: { _id: 1 } }),
+        ctx.c.instances.findOne({ cleanUntil: { $lt: new Date(called) }, _id: { $ne: ctx.instanceId } }, { projection: { _id: 1 } }),
+      ]),
     );
-    if (!marker && !ctx.appends.get(storeKey(scope))) return;
+    const here = ctx.appends.has(storeKey(scope)) || ctx.book.holds(scope, handle.inc, called);
+    if (!marker && !behind && !here) return;
     if (marker) ctx.sequencers.wake(scope, handle.inc);
     if (Date.now() > deadline) throw new UnavailableError('The store is not sequenced yet; retry later');
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -1,8 +1,8 @@
 import { MongoBulkWriteError } from 'mongodb';
-import type { Scope } from '../eventStore';
-import type { MongoContext } from './context';
-import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient } from './errors';
-import { streamKey, type CommitDoc, type StreamDoc } from './schema';
+import type { Scope } from '../eventStore.js';
+import type { MongoContext } from './context.js';
+import { isDuplicateKeyCode, isDuplicateKeyError, retryTransient, writeErrorsOf } from './errors.js';
+import { streamKey, type CommitDoc, type StreamDoc } from './schema.js';
 
 /**
  * Stream heads: each stream's version counter, moved forward with `findOneAndUpdate($max)` after
@@ -101,8 +101,8 @@ async function insertFresh(ctx: MongoContext, heads: StreamDoc[]): Promise<Strea
     return [];
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (!errors.every((e) => isDuplicateKeyCode(e.code))) throw error;
+      const errors = writeErrorsOf(error);
+      if (errors.length === 0 || !errors.every((e) => isDuplicateKeyCode(e.code))) throw error;
       return errors.map((e) => heads[e.index]!);
     }
     if (isDuplicateKeyError(error)) return heads;
@@ -126,8 +126,8 @@ async function moveExisting(ctx: MongoContext, heads: StreamDoc[]): Promise<void
     } catch (error) {
       // Concurrent upserts created some first: the next try updates them.
       if (!(error instanceof MongoBulkWriteError) || attempt >= 2) throw error;
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (!errors.every((e) => isDuplicateKeyCode(e.code))) throw error;
+      const errors = writeErrorsOf(error);
+      if (errors.length === 0 || !errors.every((e) => isDuplicateKeyCode(e.code))) throw error;
       const failed = new Set(errors.map((e) => e.index));
       ops = ops.filter((_, i) => failed.has(i));
     }

@@ -1,8 +1,8 @@
 import type { Collection, Db, Document } from 'mongodb';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
-import type { Scope } from '../eventStore';
-import { StoreError } from '../errors';
-import { planSubscriptionChange } from '../subscriptionChange';
+import type { Scope } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import { planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -11,10 +11,10 @@ import type {
   SubscriptionKey,
   SubscriptionRecord,
   SubscriptionStore,
-} from '../subscriptions';
-import { guard, isDuplicateKeyError } from './errors';
-import type { IndexSpec } from './indexes';
-import type { Durability } from './schema';
+} from '../subscriptions.js';
+import { guard, isDuplicateKeyError } from './errors.js';
+import type { IndexSpec } from './indexes.js';
+import type { Durability } from './schema.js';
 
 /** A subscription: configuration, delivery state, and a hint of its lease (the lease itself is in `webhook_leases`). */
 interface SubscriptionDoc {

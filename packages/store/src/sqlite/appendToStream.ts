@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseStreamType } from '@eventlane/contracts';
-import { decideAppend, encodeEvents, givenEventIds, type EncodedEvent, type StoredIdAt } from '../appendDecision';
-import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore';
-import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors';
-import { isUniqueViolation, toStoreError, type Connection } from './connection';
-import { streamVersion } from './readStream';
+import { decideAppend, encodeEvents, givenEventIds, type EncodedEvent, type StoredIdAt } from '../appendDecision.js';
+import type { AppendOptions, AppendResult, NewEvent, Scope } from '../eventStore.js';
+import { DuplicateEventIdError, UnavailableError, VersionConflictError } from '../errors.js';
+import { isUniqueViolation, toStoreError, type Connection } from './connection.js';
+import { streamVersion } from './readStream.js';
 
 export type AppendToStream = (
   scope: Scope,

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { StoreError, UnavailableError } from '../errors';
+import { StoreError, UnavailableError } from '../errors.js';
 
 /** An open database plus a cache of prepared statements (one per distinct SQL text). */
 export interface Connection {

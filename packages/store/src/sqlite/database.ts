@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { migrate } from './schema';
+import { migrate } from './schema.js';
 
 export interface SQLiteStorageOptions {
   /** Folder of the database file; created when missing. */

@@ -1,7 +1,7 @@
 import type { ApiKeyInfo } from '@eventlane/contracts';
-import type { ApiKeyRecord, KeyStore, Organization } from '../eventStore';
-import { StoreError, UnavailableError } from '../errors';
-import { isUniqueViolation, run, type Connection } from './connection';
+import type { ApiKeyRecord, KeyStore, Organization } from '../eventStore.js';
+import { StoreError, UnavailableError } from '../errors.js';
+import { isUniqueViolation, run, type Connection } from './connection.js';
 
 const KEY_COLUMNS = `key_id AS keyId, organization_id AS organizationId, name, prefix, scopes,
   created_at AS createdAt, revoked_at AS revokedAt, key_hash AS keyHash`;

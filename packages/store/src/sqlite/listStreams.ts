@@ -1,7 +1,7 @@
 import type { StreamSummary } from '@eventlane/contracts';
-import type { ListStreamsOptions, Scope, StreamsPage } from '../eventStore';
-import { globToRegExp } from '../glob';
-import { run, type Connection } from './connection';
+import type { ListStreamsOptions, Scope, StreamsPage } from '../eventStore.js';
+import { globToRegExp } from '../glob.js';
+import { run, type Connection } from './connection.js';
 
 const SORT_COLUMNS = {
   streamId: ['stream_id'],

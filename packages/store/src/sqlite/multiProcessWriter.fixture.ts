@@ -3,8 +3,8 @@
  * sqliteEventStore.int.spec.ts. Run: node --import tsx multiProcessWriter.fixture.ts <dataDir> <writer> <appends> [startAtEpochMs]
  * Prints one JSON line: { written, conflicts }.
  */
-import { isStoreError } from '../errors';
-import { getSQLiteStorage } from './sqliteStorage';
+import { isStoreError } from '../errors.js';
+import { getSQLiteStorage } from './sqliteStorage.js';
 
 const [dataDir, writer, appends, startAt] = process.argv.slice(2);
 const scope = { org: 'acme', store: 'shared' };

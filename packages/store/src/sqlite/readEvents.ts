@@ -1,6 +1,6 @@
 import type { GlobalEvent } from '@eventlane/contracts';
-import type { EventsPage, Scope, SortDirection } from '../eventStore';
-import type { Connection } from './connection';
+import type { EventsPage, Scope, SortDirection } from '../eventStore.js';
+import type { Connection } from './connection.js';
 
 const EVENT_COLUMNS = `event_id AS eventId, stream_id AS streamId, stream_type AS streamType,
   stream_position AS streamPosition, global_position AS globalPosition, type, data, metadata,

@@ -1,7 +1,7 @@
 import type { GlobalEvent } from '@eventlane/contracts';
-import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore';
-import { run, type Connection } from './connection';
-import { readEvents } from './readEvents';
+import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore.js';
+import { run, type Connection } from './connection.js';
+import { readEvents } from './readEvents.js';
 
 /**
  * A store's events in global order. Appends commit under the write lock with contiguous

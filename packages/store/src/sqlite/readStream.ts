@@ -1,6 +1,6 @@
-import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore';
-import { run, type Connection } from './connection';
-import { readEvents } from './readEvents';
+import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore.js';
+import { run, type Connection } from './connection.js';
+import { readEvents } from './readEvents.js';
 
 export type ReadStream = (
   scope: Scope,

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { UnavailableError } from '../errors';
+import { UnavailableError } from '../errors.js';
 
 /** Bumped whenever the layout below changes; a newer file is refused rather than misread. */
 export const SCHEMA_VERSION = 2;

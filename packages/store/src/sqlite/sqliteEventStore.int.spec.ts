@@ -157,7 +157,7 @@ describe('SQLite storage on disk', () => {
     await (await getSQLiteStorage({ dataDir })).close();
     const outputs = await Promise.all(
       Array.from({ length: processes }, (_, w) =>
-        promisify(execFile)(process.execPath, ['--import', 'tsx', fixture, dataDir, String(w), String(appends), String(startAt)], {
+        promisify(execFile)(process.execPath, ['--conditions=@eventlane/source', '--import', 'tsx', fixture, dataDir, String(w), String(appends), String(startAt)], {
           cwd: repoRoot,
         }),
       ),

@@ -1,18 +1,18 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Storage, StorageEvents } from '../eventStore';
-import { UnavailableError } from '../errors';
-import { appendToStream } from './appendToStream';
-import { createConnection, run, toStoreError } from './connection';
-import { openDatabase, type SQLiteStorageOptions } from './database';
-import { keyOperations } from './keys';
-import { listStreams, registerRegexp } from './listStreams';
-import { readStore } from './readStore';
-import { readStream } from './readStream';
-import { storeOperations } from './stores';
-import { subscriptionOperations } from './subscriptions';
-import { threadWriter, type ThreadWriter, type Writer } from './writerThread';
+import type { Storage, StorageEvents } from '../eventStore.js';
+import { UnavailableError } from '../errors.js';
+import { appendToStream } from './appendToStream.js';
+import { createConnection, run, toStoreError } from './connection.js';
+import { openDatabase, type SQLiteStorageOptions } from './database.js';
+import { keyOperations } from './keys.js';
+import { listStreams, registerRegexp } from './listStreams.js';
+import { readStore } from './readStore.js';
+import { readStream } from './readStream.js';
+import { storeOperations } from './stores.js';
+import { subscriptionOperations } from './subscriptions.js';
+import { threadWriter, type ThreadWriter, type Writer } from './writerThread.js';
 
-export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database';
+export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database.js';
 
 const writers = new WeakMap<Storage, Writer>();
 

@@ -1,7 +1,7 @@
 import type { EventStoreSummary } from '@eventlane/contracts';
-import type { EventStore, EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore';
-import { StoreError } from '../errors';
-import { run, type Connection } from './connection';
+import type { EventStore, EventStoreDetails, EventTypeCount, Scope, StoresPage } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import { run, type Connection } from './connection.js';
 
 type StoreOperations = Pick<
   EventStore,

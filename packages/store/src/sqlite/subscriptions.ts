@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
-import type { Scope } from '../eventStore';
-import { StoreError } from '../errors';
-import { planSubscriptionChange } from '../subscriptionChange';
+import type { Scope } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import { planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -12,8 +12,8 @@ import type {
   SubscriptionKey,
   SubscriptionRecord,
   SubscriptionStore,
-} from '../subscriptions';
-import { run, type Connection } from './connection';
+} from '../subscriptions.js';
+import { run, type Connection } from './connection.js';
 
 interface SubscriptionRow {
   id: number;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { AppendResult } from '../eventStore';
+import type { AppendResult } from '../eventStore.js';
 import {
   DuplicateEventIdError,
   StoreError,
@@ -7,9 +7,9 @@ import {
   VersionConflictError,
   type ExpectedVersionForConflict,
   type StoreErrorCode,
-} from '../errors';
-import type { AppendRequest, Outcome } from './appendToStream';
-import type { SQLiteStorageOptions } from './database';
+} from '../errors.js';
+import type { AppendRequest, Outcome } from './appendToStream.js';
+import type { SQLiteStorageOptions } from './database.js';
 
 /**
  * The messages between the storage (main thread) and its writer thread. Everything here is plain

@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AppendResult } from '../eventStore';
-import { UnavailableError } from '../errors';
-import { encodeEvents } from '../appendDecision';
-import type { AppendRequest, AppendToStream } from './appendToStream';
-import type { SQLiteStorageOptions } from './database';
-import { errorFromWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
+import type { AppendResult } from '../eventStore.js';
+import { UnavailableError } from '../errors.js';
+import { encodeEvents } from '../appendDecision.js';
+import type { AppendRequest, AppendToStream } from './appendToStream.js';
+import type { SQLiteStorageOptions } from './database.js';
+import { errorFromWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol.js';
 
 export interface Writer {
   append: AppendToStream;
@@ -40,6 +40,14 @@ function tsxApi(): string | undefined {
   };
   return pathToFileURL(join(dirname(packageJson), exports['./esm/api']!.import.default)).href;
 }
+
+/**
+ * From source, the thread resolves the workspace's packages to their source too (the
+ * "@eventlane/source" export condition, which vitest sets in its resolver but not in Node's). From
+ * dist/ it runs the compiled entry with the parent's flags, as a plain `node` process does.
+ */
+const SOURCE_CONDITION = '--conditions=@eventlane/source';
+const EXEC_ARGV = isTypeScriptSource && !process.execArgv.includes(SOURCE_CONDITION) ? [...process.execArgv, SOURCE_CONDITION] : undefined;
 
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
@@ -96,7 +104,7 @@ export function threadWriter(options: SQLiteStorageOptions): ThreadWriter {
   let closed = false;
 
   const start = (): Running => {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData });
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData, ...(EXEC_ARGV ? { execArgv: EXEC_ARGV } : {}) });
     worker.unref();
     const pending = new Map<number, Pending>();
     let failure: unknown;

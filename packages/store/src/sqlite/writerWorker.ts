@@ -4,10 +4,10 @@
  * its outcomes go back in one message after COMMIT has returned.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { groupCommitQueue, groupCommitter } from './appendToStream';
-import { createConnection } from './connection';
-import { openDatabase } from './database';
-import { outcomeToWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
+import { groupCommitQueue, groupCommitter } from './appendToStream.js';
+import { createConnection } from './connection.js';
+import { openDatabase } from './database.js';
+import { outcomeToWire, type FromWriter, type ToWriter, type WriterData } from './writerProtocol.js';
 
 const port = parentPort!;
 const { options } = workerData as WriterData;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEventSchema } from '@eventlane/contracts';
-import type { NewEvent, Scope, Storage } from '../eventStore';
-import { DuplicateEventIdError, StoreError, VersionConflictError } from '../errors';
+import type { NewEvent, Scope, Storage } from '../eventStore.js';
+import { DuplicateEventIdError, StoreError, VersionConflictError } from '../errors.js';
 
 export interface ConformanceOptions {
   /** Appends per writer in the global-order test (8 writers). */

@@ -1,3 +1,3 @@
-export { testEventStore, type ConformanceOptions } from './eventStoreConformance';
-export { startMongoTestServer, type MongoTestServer } from './mongoTestServer';
-export { testSubscriptionStore } from './subscriptionStoreConformance';
+export { testEventStore, type ConformanceOptions } from './eventStoreConformance.js';
+export { startMongoTestServer, type MongoTestServer } from './mongoTestServer.js';
+export { testSubscriptionStore } from './subscriptionStoreConformance.js';

@@ -3,7 +3,7 @@
  * MongoDB-wire server, building FerretDB into the cache now (rather than inside a test hook) when
  * there is no MONGODB_URI and no mongod. scripts/setup.sh --test runs it.
  */
-import { ensureFerretDB, findMongoTestServerKind } from './mongoTestServer';
+import { ensureFerretDB, findMongoTestServerKind } from './mongoTestServer.js';
 
 const choice = await findMongoTestServerKind();
 if (choice && choice.kind !== 'ferretdb') {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE } from '@eventlane/contracts';
-import type { Storage } from '../eventStore';
-import { StoreError } from '../errors';
-import type { DeliveryProgress, SubscriptionConfig, SubscriptionKey } from '../subscriptions';
+import type { Storage } from '../eventStore.js';
+import { StoreError } from '../errors.js';
+import type { DeliveryProgress, SubscriptionConfig, SubscriptionKey } from '../subscriptions.js';
 
 let counter = 0;
 function freshKey(subscriptionId = 'sub_1'): SubscriptionKey {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startMongoTestServer, type MongoTestServer, type MongoTestServerKind } from './mongoTestServer';
+import { startMongoTestServer, type MongoTestServer, type MongoTestServerKind } from './mongoTestServer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
