@@ -57,6 +57,20 @@ const test = base.extend<object, { hookServer: ServerProcess }>({
   ],
 });
 
+/**
+ * What the page asks the server about subscriptions: the tRPC procedures it calls, and any REST
+ * subscription route (there must be none: the tab speaks typed tRPC `subscriptions.*`).
+ */
+function recordSubscriptionCalls(page: Page): { procedures: Set<string>; rest: string[] } {
+  const calls = { procedures: new Set<string>(), rest: [] as string[] };
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/trpc/')) pathname.slice('/trpc/'.length).split(',').forEach((path) => calls.procedures.add(path));
+    if (pathname.startsWith('/api/') && pathname.includes('/subscriptions')) calls.rest.push(`${request.method()} ${pathname}`);
+  });
+  return calls;
+}
+
 async function createStore(page: Page, name: string): Promise<void> {
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Create store' }).click();
@@ -81,6 +95,7 @@ test('webhooks: create a subscription in the app, append in the app, see the eve
   const receiver = await startReceiver();
   try {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hookServer.url });
+    const calls = recordSubscriptionCalls(page);
     // Given a store and a subscription to a receiver, created in the app
     await signIn(page, hookServer.url, hookServer.adminKey);
     await createStore(page, 'shop');
@@ -140,6 +155,8 @@ test('webhooks: create a subscription in the app, append in the app, see the eve
     const shipped = receiver.requests.filter((r) => r.events.some((e) => e.type === 'order.shipped'));
     expect(new Set(shipped.map((r) => r.deliveryId)).size).toBe(1);
     expect(shipped.length).toBeGreaterThanOrEqual(11);
+    for (const procedure of ['subscriptions.list', 'subscriptions.create', 'subscriptions.deliveries']) expect([...calls.procedures]).toContain(procedure);
+    expect(calls.rest).toEqual([]);
     await snapshot(page, testInfo, 'subscription-recovered');
   } finally {
     await receiver.close();
@@ -149,6 +166,7 @@ test('webhooks: create a subscription in the app, append in the app, see the eve
 test('webhooks: pause and resume, replay from a position, delete', async ({ page, hookServer }) => {
   const receiver = await startReceiver();
   try {
+    const calls = recordSubscriptionCalls(page);
     await signIn(page, hookServer.url, hookServer.adminKey);
     await createStore(page, 'ledger');
     const append = (type: string) =>
@@ -186,6 +204,8 @@ test('webhooks: pause and resume, replay from a position, delete', async ({ page
     expect((await append('c')).status).toBe(200);
     await page.waitForTimeout(1_500);
     expect(receiver.requests.flatMap((r) => r.events.map((e) => e.type))).toEqual(['a', 'b', 'a', 'b']);
+    for (const procedure of ['subscriptions.update', 'subscriptions.replay', 'subscriptions.delete']) expect([...calls.procedures]).toContain(procedure);
+    expect(calls.rest).toEqual([]);
   } finally {
     await receiver.close();
   }
