@@ -55,6 +55,29 @@ export interface StormResult {
 
 const STORE = 'chaos';
 
+/**
+ * What the MongoDB collections hold for the operations a violation names (commit, marker,
+ * position, instances), so that a failed storm can be diagnosed after the fact.
+ */
+async function explainMongo(uri: string, operations: Operation[], violations: Violation[], log: (line: string) => void): Promise<void> {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(uri);
+  try {
+    const db = client.db('chaos');
+    const ids = new Set(violations.flatMap((v) => [...v.message.matchAll(/op (\d+)/g)].map((m) => Number(m[1]))));
+    for (const op of operations.filter((o) => ids.has(o.id))) {
+      const commit = await db.collection('commits').findOne({ 'events.eventId': op.eventIds[0] }, { projection: { events: 0 } });
+      const marker = commit ? await db.collection('markers').findOne({ _id: commit._id }) : null;
+      const position = commit ? await db.collection('positions').findOne({ commit: commit._id }) : null;
+      log(`  op ${op.id}: commit ${JSON.stringify(commit)}; marker ${marker ? 'yes' : 'no'}; position ${position ? JSON.stringify(position) : 'none'}`);
+    }
+    log(`  instances: ${JSON.stringify(await db.collection('instances').find({}).toArray())}`);
+    log(`  markers left: ${await db.collection('markers').countDocuments({})}`);
+  } finally {
+    await client.close();
+  }
+}
+
 /** CPU ms of several processes together; null if any cannot be read. */
 function sumCpu(pids: Array<number | undefined>): number | null {
   let total = 0;
@@ -311,6 +334,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       streamVersions.set(streamId, read.currentStreamVersion);
     }
     const violations = checkHistory({ operations, events, streamVersions, reader });
+    if (options.backend === 'mongodb' && violations.length > 0) await explainMongo(databaseUri, operations, violations, log);
     const outcomes: Record<Outcome, number> = { ok: 0, conflict: 0, duplicate: 0, rejected: 0, unknown: 0 };
     for (const op of operations) outcomes[op.outcome]++;
     return {
