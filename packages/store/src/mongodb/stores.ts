@@ -138,20 +138,34 @@ export async function headGlobalPosition(ctx: MongoContext, scope: Scope): Promi
 export async function waitForGlobalOrder(ctx: MongoContext, scope: Scope, timeoutMs = 10_000): Promise<void> {
   const called = Date.now();
   const deadline = called + timeoutMs;
+  let lastError: unknown = null;
   for (;;) {
-    await ctx.queue.idle(storeKey(scope));
-    const handle = await guard(() => currentHandle(ctx, scope));
-    if (!handle) return;
-    const [marker, behind] = await guard(() =>
-      Promise.all([
-        ctx.c.markers.findOne({ org: scope.org, store: scope.store, inc: handle.inc }, { projection: { _id: 1 } }),
-        ctx.c.instances.findOne({ cleanUntil: { $lt: new Date(called) }, _id: { $ne: ctx.instanceId } }, { projection: { _id: 1 } }),
-      ]),
-    );
-    const here = ctx.appends.has(storeKey(scope)) || ctx.book.holds(scope, handle.inc, called);
-    if (!marker && !behind && !here) return;
-    if (marker) ctx.sequencers.wake(scope, handle.inc);
-    if (Date.now() > deadline) throw new UnavailableError('The store is not sequenced yet; retry later');
+    try {
+      if (await sequencedSince(ctx, scope, called)) return;
+      lastError = null;
+    } catch (error) {
+      // The database restarting, a failover: keep waiting until the deadline.
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new UnavailableError('The store is not sequenced yet; retry later', lastError ? { cause: lastError } : undefined);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** One look: whether every commit of the store made before `called` has its global position. */
+async function sequencedSince(ctx: MongoContext, scope: Scope, called: number): Promise<boolean> {
+  await ctx.queue.idle(storeKey(scope));
+  const handle = await guard(() => currentHandle(ctx, scope));
+  if (!handle) return true;
+  const [marker, behind] = await guard(() =>
+    Promise.all([
+      ctx.c.markers.findOne({ org: scope.org, store: scope.store, inc: handle.inc }, { projection: { _id: 1 } }),
+      ctx.c.instances.findOne({ cleanUntil: { $lt: new Date(called) }, _id: { $ne: ctx.instanceId } }, { projection: { _id: 1 } }),
+    ]),
+  );
+  const here = ctx.appends.has(storeKey(scope)) || ctx.book.holds(scope, handle.inc, called);
+  if (marker) ctx.sequencers.wake(scope, handle.inc);
+  return !marker && !behind && !here;
 }
