@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -19,6 +19,7 @@ import { reads } from './benchmarks/reads';
 import { scaleOut } from './benchmarks/scaleOut';
 import { startup } from './benchmarks/startup';
 import { storage } from './benchmarks/storage';
+import { webhooks } from './benchmarks/webhooks';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
 import { renderMarkdown, type RunReport } from './report';
 
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   scaleout: scaleOut,
   startup,
   'drain-browser': browserDrain,
+  webhooks,
 };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));

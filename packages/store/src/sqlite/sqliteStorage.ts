@@ -9,6 +9,7 @@ import { listStreams, registerRegexp } from './listStreams.js';
 import { readStore } from './readStore.js';
 import { readStream } from './readStream.js';
 import { storeOperations } from './stores.js';
+import { subscriptionOperations } from './subscriptions.js';
 import { threadWriter, type ThreadWriter, type Writer } from './writerThread.js';
 
 export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database.js';
@@ -71,6 +72,7 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
     listStreams: listStreams(connection),
     ...storeOperations(connection),
     ...keyOperations(connection),
+    ...subscriptionOperations(connection, options.dataDir),
     ping: () =>
       run(() => {
         ping.get();
