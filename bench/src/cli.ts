@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser] [--out DIR] [--profile DIR] [--compare REF]
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR] [--compare REF]
  *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--skip-mongodb]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
@@ -26,6 +26,7 @@ import { reads } from './benchmarks/reads';
 import { scaleOut } from './benchmarks/scaleOut';
 import { startup } from './benchmarks/startup';
 import { storage } from './benchmarks/storage';
+import { webhooks } from './benchmarks/webhooks';
 import { createContext, type BenchContext, type BenchmarkResult } from './context';
 import { renderMarkdown, type RunReport } from './report';
 
@@ -39,6 +40,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkRes
   scaleout: scaleOut,
   startup,
   'drain-browser': browserDrain,
+  webhooks,
 };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runSeries, type SeriesTotals } from './stormSeries';
+import { runWebhookSeries, type WebhookSeriesTotals } from './webhookSeries';
 import type { Backend, KillTarget } from './runStorm';
 
 /**
@@ -8,6 +9,7 @@ import type { Backend, KillTarget } from './runStorm';
  *   [--kill server|database|none] [--writers 16] [--streams 8] [--json out.json]`
  * `pnpm chaos --scaling`: the same no-kill storm (one store, 24 streams, 8 writers, 20 s) against
  *   one instance and against two behind a round-robin proxy, on one FerretDB database, side by side.
+ * `pnpm chaos --webhooks [--runs 3] [--backend …] [--seed 1] [--load-ms 6000]`: webhook storms (issue 12) instead.
  * Exits 1 when any run found a violation.
  */
 const { values } = parseArgs({
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     streams: { type: 'string' },
     scaling: { type: 'boolean', default: false },
     json: { type: 'string' },
+    webhooks: { type: 'boolean', default: false },
   },
 });
 
@@ -34,6 +37,20 @@ if (values.scaling) {
 const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
 const backends: Backend[] = values.backend === 'all' ? ['sqlite', 'mongodb'] : [values.backend as Backend];
+if (values.webhooks) {
+  const webhookTotals: WebhookSeriesTotals[] = [];
+  for (const backend of backends) {
+    const series = await runWebhookSeries({ backend, runs: Number(values.runs), seed: Number(values.seed), loadMs: Number(values['load-ms']), log: (line) => console.log(line) });
+    webhookTotals.push(series);
+    console.log(
+      `== ${backend} webhooks: ${series.runs} runs, ${series.appends} appends, ${series.events} events, ${series.kills} server kills ` +
+        `(${series.killsAfterAck} right after an acknowledgement), ${series.requests} requests (${series.failedRequests} failed), ` +
+        `${series.duplicates} duplicate deliveries; ${series.violations} violations`,
+    );
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(webhookTotals.map(({ results, ...totals }) => ({ ...totals, results: results.map(({ violations, ...r }) => ({ ...r, violations: violations.slice(0, 20) })) })), null, 2));
+  process.exit(webhookTotals.some((t) => t.violations > 0) ? 1 : 0);
+}
 const totals: SeriesTotals[] = [];
 for (const backend of backends) {
   const series = await runSeries({

@@ -28,7 +28,15 @@ const { values, positionals } = parseArgs({
 
 const dataDir = mkdtempSync(join(tmpdir(), 'eventlane-fuzz-'));
 const storage = await getSQLiteStorage({ dataDir });
-const app = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 0 } });
+// Webhooks (issue 12): generated subscriptions are never delivered, and their host names are never
+// looked up: every name "resolves" to one public address without any DNS query,
+// so the fuzzer sends no traffic off this machine. IP literals are still checked as they are.
+const app = createServer({
+  storage,
+  logLevel: 'silent',
+  security: { rateLimitMax: 0 },
+  webhooks: { enabled: false, resolver: async () => [{ address: '93.184.216.34', family: 4 }] },
+});
 const url = await app.start({ port: 0 });
 await storage.createOrganization('fuzz');
 const { key } = await issueApiKey(storage, { organizationId: 'fuzz', scopes: ['append', 'read', 'admin'] });

@@ -93,7 +93,8 @@ export function ferretdbBinary(): string | null {
 }
 
 /** FerretDB (SQLite handler) on a fixed port and data folder, so that a restart finds its data again. */
-export async function startFerretDB(binary: string, port: number, dir: string, timeoutMs = 30_000): Promise<ChildProcess> {
+/** `debugPort`: FerretDB's debug HTTP server (`/debug/metrics`, its command counters), off by default. */
+export async function startFerretDB(binary: string, port: number, dir: string, timeoutMs = 30_000, debugPort?: number): Promise<ChildProcess> {
   const child = track(
     spawn(
       binary,
@@ -102,7 +103,7 @@ export async function startFerretDB(binary: string, port: number, dir: string, t
         `--sqlite-url=file:${dir}/`,
         `--state-dir=${dir}`,
         `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
+        `--debug-addr=${debugPort === undefined ? '-' : `127.0.0.1:${debugPort}`}`,
         '--telemetry=disable',
         '--log-level=error',
       ],
@@ -127,4 +128,16 @@ export async function startFerretDB(binary: string, port: number, dir: string, t
   }
   child.kill('SIGKILL');
   throw new Error(`FerretDB did not answer within ${timeoutMs} ms:\n${output}`);
+}
+
+/** FerretDB's count of the commands it received, by command name (from `/debug/metrics`); null if unreadable. */
+export async function ferretdbCommandCounts(debugPort: number): Promise<Record<string, number> | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${debugPort}/debug/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const counts: Record<string, number> = {};
+    for (const match of text.matchAll(/^ferretdb_client_requests_total\{command="([^"]+)",opcode="OP_MSG"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+    return counts;
+  } catch {
+    return null;
+  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Storage } from '@eventlane/store';
 import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
-import { cpuMsOf, ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { cpuMsOf, ferretdbBinary, ferretdbCommandCounts, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom, zipf } from './random';
 import { startRoundRobinProxy } from './roundRobinProxy';
 
@@ -50,6 +50,8 @@ export interface StormResult {
   transient: Record<string, number>;
   /** CPU time used during the load by the database process and by the server instances (no-kill runs only), ms. */
   cpuMs: { database: number | null; servers: number | null };
+  /** Commands the MongoDB-wire server received during the load, by name (MongoDB no-kill runs only). */
+  databaseCommands: Record<string, number> | null;
   durationMs: number;
 }
 
@@ -116,9 +118,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   let databaseUri = '';
   const databasePort = options.backend === 'mongodb' ? await freePort() : 0;
   const ferretdb = options.backend === 'mongodb' ? ferretdbBinary() : null;
+  // Without kills, FerretDB's command counters tell what the load cost the database, by command.
+  const debugPort = options.backend === 'mongodb' && options.kill === 'none' ? await freePort() : undefined;
   if (options.backend === 'mongodb') {
     if (!ferretdb) throw new Error('no FerretDB binary in the cache folder: run `npm test` once (it builds it) or scripts/setup.sh --test');
-    database = await startFerretDB(ferretdb, databasePort, join(dir, 'ferretdb'));
+    database = await startFerretDB(ferretdb, databasePort, join(dir, 'ferretdb'), undefined, debugPort);
     databaseUri = `mongodb://127.0.0.1:${databasePort}/`;
   }
   const envFor = (port: number): Record<string, string> =>
@@ -299,14 +303,20 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     servers: sumCpu(servers.map((s) => s.child.pid)),
   });
   let cpuMs: StormResult['cpuMs'] = { database: null, servers: null };
+  let databaseCommands: StormResult['databaseCommands'] = null;
   try {
     const readerDone = readerLoop();
     const cpuBefore = cpuNow();
+    const commandsBefore = debugPort === undefined ? null : await ferretdbCommandCounts(debugPort);
     await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
     const cpuAfter = cpuNow();
+    const commandsAfter = debugPort === undefined ? null : await ferretdbCommandCounts(debugPort);
     if (options.kill === 'none') {
       const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
       cpuMs = { database: delta(cpuBefore.database, cpuAfter.database), servers: delta(cpuBefore.servers, cpuAfter.servers) };
+    }
+    if (commandsBefore && commandsAfter) {
+      databaseCommands = Object.fromEntries(Object.entries(commandsAfter).map(([name, n]) => [name, n - (commandsBefore[name] ?? 0)]).filter(([, n]) => (n as number) > 0));
     }
     readerStop = true;
     await readerDone;
@@ -353,6 +363,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       violations,
       transient,
       cpuMs,
+      databaseCommands,
       durationMs: Date.now() - started,
     };
   } finally {

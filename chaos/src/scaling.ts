@@ -37,8 +37,17 @@ export async function runScaling(options: { seed: number; loadMs: number; rounds
       `round ${round + 1}: 1 instance ${one.outcomes.ok} acknowledged (${(one.outcomes.ok / (one.loadMs / 1000)).toFixed(1)}/s, ${one.violations.length} violations); ` +
         `2 instances ${two.outcomes.ok} acknowledged (${(two.outcomes.ok / (two.loadMs / 1000)).toFixed(1)}/s, ${two.violations.length} violations); ratio ${ratio.toFixed(2)}`,
     );
+    const commandsPerAppend = (r: StormResult) => {
+      if (!r.databaseCommands) return 'database commands: ?';
+      const entries = Object.entries(r.databaseCommands).sort((a, b) => b[1] - a[1]);
+      const total = entries.reduce((a, [, n]) => a + n, 0);
+      const per = (n: number) => (n / Math.max(1, r.outcomes.ok)).toFixed(1);
+      return `database commands per acknowledged append: ${per(total)} (${entries.map(([name, n]) => `${name} ${per(n)}`).join(', ')})`;
+    };
     options.log(`  1 instance: ${perAppend(one)}`);
+    options.log(`    ${commandsPerAppend(one)}`);
     options.log(`  2 instances: ${perAppend(two)}`);
+    options.log(`    ${commandsPerAppend(two)}`);
   }
   const sum = (f: (r: ScalingReport['rounds'][number]) => number) => rounds.reduce((a, r) => a + f(r), 0);
   const ratio = sum((r) => r.two.outcomes.ok) / Math.max(1, sum((r) => r.one.outcomes.ok));

@@ -15,6 +15,7 @@ import { SignInScreen } from './screens/SignInScreen';
 import { StoresScreen } from './screens/StoresScreen';
 import { StoreScreen } from './screens/StoreScreen';
 import { StreamScreen } from './screens/StreamScreen';
+import { SubscriptionsScreen } from './screens/SubscriptionsScreen';
 import { OutboxScreen } from './screens/OutboxScreen';
 import { KeysScreen } from './screens/KeysScreen';
 import { ExplorerScreen } from './screens/ExplorerScreen';
@@ -101,7 +102,7 @@ function Shell() {
         <nav aria-label="Main">
           <ul>
             <li>
-              <Link to={{ name: 'stores' }} current={route.name === 'stores' || route.name === 'store' || route.name === 'stream' || route.name === 'events'}>
+              <Link to={{ name: 'stores' }} current={route.name === 'stores' || route.name === 'store' || route.name === 'stream' || route.name === 'events' || route.name === 'subscriptions'}>
                 Stores
               </Link>
             </li>
@@ -152,6 +153,8 @@ function Screen({ route }: { route: Route }) {
       return <StoresScreen />;
     case 'store':
       return <StoreScreen key={route.store} store={route.store} />;
+    case 'subscriptions':
+      return <SubscriptionsScreen key={route.store} store={route.store} />;
     case 'stream':
       return <StreamScreen key={`${route.store}/${route.streamId}`} store={route.store} streamId={route.streamId} />;
     case 'outbox':

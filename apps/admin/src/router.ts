@@ -9,6 +9,7 @@ import { useSyncExternalStore } from 'react';
 export type Route =
   | { name: 'stores' }
   | { name: 'store'; store: string }
+  | { name: 'subscriptions'; store: string }
   | { name: 'stream'; store: string; streamId: string; at?: number }
   | { name: 'outbox' }
   | { name: 'keys' }
@@ -24,6 +25,7 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === 'keys' && parts.length === 1) return { name: 'keys' };
   if (parts[0] === 'health' && parts.length === 1) return { name: 'health' };
   if (parts[0] === 'stores' && parts.length === 2) return { name: 'store', store: parts[1]! };
+  if (parts[0] === 'stores' && parts[2] === 'subscriptions' && parts.length === 3) return { name: 'subscriptions', store: parts[1]! };
   if (parts[0] === 'stores' && parts[2] === 'events' && parts.length === 3) return { name: 'events', store: parts[1]! };
   if (parts[0] === 'stores' && parts[2] === 'streams' && parts.length === 4) return { name: 'stream', store: parts[1]!, streamId: parts[3]! };
   return { name: 'notFound', path: pathname };
@@ -35,6 +37,8 @@ export function hrefOf(route: Route): string {
       return '/stores';
     case 'store':
       return `/stores/${encodeURIComponent(route.store)}`;
+    case 'subscriptions':
+      return `/stores/${encodeURIComponent(route.store)}/subscriptions`;
     case 'stream':
       return `/stores/${encodeURIComponent(route.store)}/streams/${encodeURIComponent(route.streamId)}${route.at !== undefined ? `?at=${route.at}` : ''}`;
     case 'outbox':

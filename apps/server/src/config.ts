@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '@eventlane/contracts';
 import { DEFAULT_SECURITY, type SecurityOptions } from './http/security.js';
+import { parseSealingKey } from './webhooks/secretSealer.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './webhooks/webhookDispatcher.js';
 
 export interface Config {
   port: number;
@@ -15,7 +17,14 @@ export interface Config {
   logLevel: string;
   limits: Limits;
   security: SecurityOptions;
+  webhooks: Pick<WebhookOptions, 'enabled' | 'allowPrivateNetwork' | 'secretKey' | 'timeoutMs' | 'retry' | 'leaseTtlMs'>;
 }
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 
 const intFrom = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
 
@@ -39,7 +48,26 @@ const envSchema = z.object({
     .default('')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  WEBHOOK_DELIVERY: flag(true),
+  WEBHOOK_ALLOW_PRIVATE_NETWORK: flag(false),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value === '' || tryParseKey(value), 'must be 32 bytes in base64 (openssl rand -base64 32)'),
+  WEBHOOK_TIMEOUT_MS: intFrom(DEFAULT_WEBHOOK_OPTIONS.timeoutMs, 100),
+  WEBHOOK_RETRY_INITIAL_DELAY_MS: intFrom(DEFAULT_WEBHOOK_OPTIONS.retry.initialDelayMs, 1),
+  WEBHOOK_RETRY_MAX_DELAY_MS: intFrom(DEFAULT_WEBHOOK_OPTIONS.retry.maxDelayMs, 1),
+  WEBHOOK_LEASE_TTL_MS: intFrom(DEFAULT_WEBHOOK_OPTIONS.leaseTtlMs, 1000),
 });
+
+function tryParseKey(value: string): boolean {
+  try {
+    parseSealingKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Reads the configuration from an environment; throws a readable message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -70,6 +98,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       // Browsers send the origin without a trailing slash; normalise so `https://a.example/` matches too.
       corsOrigins: e.CORS_ORIGINS.map((origin) => new URL(origin).origin),
+    },
+    webhooks: {
+      enabled: e.WEBHOOK_DELIVERY,
+      allowPrivateNetwork: e.WEBHOOK_ALLOW_PRIVATE_NETWORK,
+      secretKey: e.WEBHOOK_SECRET_KEY ? e.WEBHOOK_SECRET_KEY : null,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retry: { initialDelayMs: e.WEBHOOK_RETRY_INITIAL_DELAY_MS, maxDelayMs: e.WEBHOOK_RETRY_MAX_DELAY_MS },
+      // A lease must outlive an attempt by a margin, whatever was configured.
+      leaseTtlMs: Math.max(e.WEBHOOK_LEASE_TTL_MS, e.WEBHOOK_TIMEOUT_MS * 3),
     },
   };
 }

@@ -4,9 +4,10 @@ import type { Storage } from '@eventlane/store';
 import type { HandlerDeps } from './handlers/deps.js';
 import { createSystemInfo } from './handlers/system.js';
 import { apiKeyFromHeaders } from './http/auth.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type WebhookMetrics } from './http/metrics.js';
 import { AppendNotifier } from './live/appendNotifier.js';
 import { DEFAULT_POLL_INTERVAL_MS, LiveTails } from './live/liveTails.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookDispatcher, type WebhookOptions } from './webhooks/webhookDispatcher.js';
 
 /**
  * What every procedure sees. The key is only taken from the headers here; it is checked by the
@@ -21,12 +22,22 @@ export interface Context extends Services {
   apiKey: string | null;
 }
 
-/** The handlers' storage and the live tails of one server; REST routes and tRPC procedures share them. */
+/** The handlers' storage, the live tails and the webhook delivery of one server; REST routes and tRPC procedures share them. */
 export interface Services {
   deps: HandlerDeps;
   live: LiveTails;
+  webhooks: WebhookDispatcher;
   /** `system.info`: version, storage, uptime and metrics figures of this instance. */
   systemInfo: () => Promise<SystemInfo>;
+}
+
+export interface ServiceOptions {
+  limits: Limits;
+  liveTailPollMs?: number;
+  systemInfo?: () => Promise<SystemInfo>;
+  webhooks?: Partial<WebhookOptions>;
+  webhookMetrics?: WebhookMetrics;
+  log?: (level: 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
 
 /**
@@ -34,16 +45,25 @@ export interface Services {
  * process (SQLite: an append through it; MongoDB: this instance's sequencer gave positions), its
  * tails wake at once; polling (every `liveTailPollMs`) covers progress made elsewhere.
  */
-export function createServices(
-  storage: Storage,
-  options: { limits: Limits; liveTailPollMs?: number; systemInfo?: () => Promise<SystemInfo> },
-): Services {
+export function createServices(storage: Storage, options: ServiceOptions): Services {
   const notifier = new AppendNotifier();
   storage.watch({ globalOrderAdvanced: (scope) => notifier.notify(scope) });
-  const live = new LiveTails(storage, notifier, {
-    pollIntervalMs: options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend],
-  });
-  return { deps: { storage, limits: options.limits }, live, systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()) };
+  const pollIntervalMs = options.liveTailPollMs ?? DEFAULT_POLL_INTERVAL_MS[storage.backend];
+  const live = new LiveTails(storage, notifier, { pollIntervalMs });
+  // Delivery reads the same storage and is woken by the same notifier as the live tails.
+  const webhooks = new WebhookDispatcher(
+    storage,
+    notifier,
+    { ...DEFAULT_WEBHOOK_OPTIONS, pollIntervalMs, ...options.webhooks },
+    options.webhookMetrics ?? { attempt: () => {}, delivered: () => {} },
+    options.log ?? (() => {}),
+  );
+  return {
+    deps: { storage, limits: options.limits, webhooks },
+    live,
+    webhooks,
+    systemInfo: options.systemInfo ?? createSystemInfo(storage, createMetrics()),
+  };
 }
 
 export function createContextFactory(services: Services) {

@@ -14,12 +14,14 @@ import { sendError } from './http/errors.js';
 import { zodValidatorCompiler } from './http/validation.js';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import { createContextFactory, createServices } from './context.js';
+import type { WebhookOptions } from './webhooks/webhookDispatcher.js';
 import { endTailsOnClose } from './live/endTailsOnClose.js';
 import { registerAppendRoute } from './routes/appendRoute.js';
 import { registerEventStoreRoutes } from './routes/eventStoreRoutes.js';
 import { registerHealthRoutes } from './routes/healthRoutes.js';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openApiRoute.js';
 import { registerReadRoutes } from './routes/readRoutes.js';
+import { registerSubscriptionRoutes } from './routes/subscriptionRoutes.js';
 import { registerSystemRoutes } from './routes/systemRoutes.js';
 import { createSystemInfo } from './handlers/system.js';
 import { appRouter, type AppRouter } from './routers/index.js';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   security?: Partial<SecurityOptions>;
   /** How often live tails poll storage when no in-process append woke them (default: SQLite 1000 ms, MongoDB 200 ms). */
   liveTailPollMs?: number;
+  /** Webhook delivery (issue 12): private networks, timeouts, backoff, lease, secret key. */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface EventlaneServer {
@@ -54,11 +58,16 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
+  let log: FastifyInstance['log'] | null = null;
   const services = createServices(instrumentStorage(options.storage, metrics.storage), {
     limits,
     liveTailPollMs: options.liveTailPollMs,
     systemInfo: createSystemInfo(options.storage, metrics),
+    webhooks: options.webhooks,
+    webhookMetrics: metrics.webhooks,
+    log: (level, message, details) => log?.[level](details ?? {}, message),
   });
+  metrics.webhooks.setLagSource(() => services.webhooks.lagTotal());
   const { deps } = services;
   const { storage } = deps;
   const server = Fastify({
@@ -70,6 +79,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     clientErrorHandler,
     routerOptions: { maxParamLength: 2048 },
   });
+  log = server.log;
   // Work the storage does after answering (MongoDB: stream heads, markers, the sequencer) is
   // repaired or retried when it fails; each failure is logged and counted, never swallowed.
   options.storage.watch({
@@ -100,6 +110,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     registerAppendRoute(app, storage, limits);
     registerEventStoreRoutes(app, deps);
     registerReadRoutes(app, deps);
+    registerSubscriptionRoutes(app, deps);
     registerSystemRoutes(app, services.systemInfo);
     registerOpenApiRoute(app);
     endTailsOnClose(app, services.live);
@@ -123,6 +134,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
     server,
     async start({ port = 0, host = '127.0.0.1' } = {}) {
       await server.listen({ port, host });
+      services.webhooks.start();
       const address = server.server.address();
       const actualPort = typeof address === 'object' && address ? address.port : port;
       return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
@@ -130,6 +142,8 @@ export function createServer(options: ServerOptions): EventlaneServer {
     async stop() {
       if (closed) return;
       closed = true;
+      // Deliveries stop first: an attempt in flight is aborted and its batch goes again later; leases are given up.
+      await services.webhooks.stop();
       await server.close();
       await options.storage.close();
     },

@@ -8,6 +8,7 @@ import type { Storage } from '@eventlane/store';
 import type { FastifyInstance } from 'fastify';
 import { createServer, issueApiKey } from '../src/exports';
 import type { SecurityOptions } from '../src/http/security';
+import type { WebhookOptions } from '../src/webhooks/webhookDispatcher';
 
 export type Backend = 'sqlite' | 'mongodb';
 
@@ -41,10 +42,10 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { limits?: Partial<Limits>; storage?: Storage; security?: Partial<SecurityOptions> } = {},
+  options: { limits?: Partial<Limits>; storage?: Storage; security?: Partial<SecurityOptions>; webhooks?: Partial<WebhookOptions> } = {},
 ): Promise<TestServer> {
   const opened = options.storage ? { storage: options.storage, cleanup: () => {} } : await openTestStorage(backend);
-  const app = createServer({ storage: opened.storage, limits: options.limits, logLevel: 'silent', security: options.security });
+  const app = createServer({ storage: opened.storage, limits: options.limits, logLevel: 'silent', security: options.security, webhooks: options.webhooks });
   const url = await app.start({ port: 0 });
   let orgs = 0;
   return {

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const TSX_CLI = fileURLToPath(import.meta.resolve('tsx/cli'));
+// Node itself with tsx as a loader: no tsx CLI in between, so a SIGKILL reaches the server process.
+const TSX_LOADER = import.meta.resolve('tsx');
 export const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface RunResult {
@@ -34,10 +36,14 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `src/index.ts` and resolves once it prints its URL. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/**
+ * Starts `src/index.ts` and resolves once it prints its URL. `killable`: run it under node with
+ * tsx as a loader, so that SIGKILL hits the server itself (through the tsx CLI it would only kill the CLI).
+ */
+export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, { killable = false } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, '--conditions=@eventlane/source', 'src/index.ts'], {
+    const args = killable ? ['--conditions=@eventlane/source', '--import', TSX_LOADER, 'src/index.ts'] : [TSX_CLI, '--conditions=@eventlane/source', 'src/index.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: SERVER_ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

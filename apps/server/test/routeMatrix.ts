@@ -7,6 +7,8 @@ export interface Names {
   stream: string;
   streamType: string;
   keyId: string;
+  /** A webhook subscription of the store (issue 12); a made-up id when the world has none. */
+  subscriptionId?: string;
 }
 
 export interface MatrixRequest {
@@ -26,6 +28,7 @@ const PARAM_VALUES: Record<string, (names: Names) => string> = {
   streamId: (n) => n.stream,
   streamType: (n) => n.streamType,
   keyId: (n) => n.keyId,
+  subscriptionId: (n) => n.subscriptionId ?? 'sub_000000000nosuchsubscription',
 };
 
 /** Routes served by tRPC's wildcard; covered procedure by procedure instead. */
@@ -52,6 +55,12 @@ export function restRequests(catalog: CatalogedRoute[], names: Names): MatrixReq
       body = { events: [{ type: 'probe.sent', data: { probe: true } }] };
     } else if (route.method === 'POST' && route.url === '/api/event-stores') {
       body = { name: names.store, description: 'probe' };
+    } else if (route.method === 'POST' && route.url.endsWith('/subscriptions')) {
+      body = { url: 'https://hooks.example.com/probe' };
+    } else if (route.method === 'POST' && route.url.endsWith('/replay')) {
+      body = { fromPosition: 0 };
+    } else if (route.method === 'PATCH') {
+      body = { status: 'paused' };
     } else if (route.method === 'POST') {
       body = {};
     }
@@ -80,6 +89,10 @@ const INPUT_VALUES: Record<string, (names: Names) => unknown> = {
   confirm: () => true,
   scopes: () => ['read'],
   since: () => new Date(Date.now() - 3_600_000).toISOString(),
+  url: () => 'https://hooks.example.com/probe',
+  // Valid both as a tail's position and as a subscription's replay position.
+  fromPosition: () => 0,
+  status: () => 'paused',
 };
 
 /** An input for a procedure from its zod schema: known fields filled, an unknown required field throws. */

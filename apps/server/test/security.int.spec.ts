@@ -69,6 +69,13 @@ describe.each(BACKENDS)('security on %s', (backend) => {
         body: { events: [{ type: 'secret.set', data: { marker }, metadata: { marker } }] },
       });
       expect(appended.status).toBe(200);
+      // A webhook subscription of A's store (to a refused loopback address, so nothing is ever sent).
+      aNames.subscriptionId = 'sub_0000000000secretsubscription';
+      await server.storage.createSubscription(
+        { org: ownerA.org, store: aNames.store, subscriptionId: aNames.subscriptionId },
+        { url: 'http://127.0.0.1:9/hook', eventTypes: null, streamType: null, streamIdPattern: null, batchSize: 10, description: marker },
+        { position: 0, sealedSecret: 'sealed' },
+      );
     });
     afterAll(async () => server?.stop());
 

@@ -46,7 +46,8 @@ try {
 const { key } = await issueApiKey(storage, { organizationId: BENCH_ORG, scopes: ['append', 'read', 'admin'] });
 // The per-key rate limiter stays on (its cost is part of a request) but never triggers: every
 // benchmark request uses one key, far above the default 6000 per minute.
-const server = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 1_000_000_000 } });
+// Webhooks go to the benchmark's receiver on 127.0.0.1.
+const server = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 1_000_000_000 }, webhooks: { allowPrivateNetwork: true } });
 const url = await server.start({ port: 0, host: '127.0.0.1' });
 
 serveHarness({ url, key }, () => server.stop());

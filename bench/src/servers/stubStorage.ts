@@ -46,5 +46,19 @@ export function getStubStorage(): Storage {
     headGlobalPosition: unsupported('headGlobalPosition'),
     listApiKeys: unsupported('listApiKeys'),
     revokeApiKey: unsupported('revokeApiKey'),
+    createSubscription: unsupported('createSubscription'),
+    getSubscription: unsupported('getSubscription'),
+    listSubscriptions: unsupported('listSubscriptions'),
+    updateSubscription: unsupported('updateSubscription'),
+    deleteSubscription: unsupported('deleteSubscription'),
+    deleteSubscriptionsOfStore: unsupported('deleteSubscriptionsOfStore'),
+    // The webhook dispatcher scans for subscriptions to deliver: there are none.
+    listDeliverableSubscriptions: () => Promise.resolve({ subscriptions: [], cursor: null }),
+    acquireLease: unsupported('acquireLease'),
+    releaseLease: unsupported('releaseLease'),
+    recordDeliveryProgress: unsupported('recordDeliveryProgress'),
+    addDeliveryAttempt: unsupported('addDeliveryAttempt'),
+    listDeliveryAttempts: unsupported('listDeliveryAttempts'),
+    loadSecretSealingKey: unsupported('loadSecretSealingKey'),
   };
 }

@@ -100,3 +100,16 @@ describe('describeVersionConflict', () => {
     expect(describeVersionConflict('stream_exists', 0)).toBe('Expected stream to exist but it does not');
   });
 });
+
+describe('webhook subscription bodies (issue 12)', () => {
+  it('refuses an empty, non-http or credentialed url with an issue, never a throw (found by schemathesis)', async () => {
+    const { createSubscriptionRequestSchema, updateSubscriptionRequestSchema } = await import('./subscriptions');
+    for (const url of ['', 'not a url', 'ftp://example.com/x', 'https://user:pw@example.com/x']) {
+      const parsed = createSubscriptionRequestSchema.safeParse({ url });
+      expect(parsed.success, url).toBe(false);
+      expect(parsed.error!.issues.every((issue) => issue.path[0] === 'url')).toBe(true);
+      expect(updateSubscriptionRequestSchema.safeParse({ url }).success).toBe(false);
+    }
+    expect(createSubscriptionRequestSchema.parse({ url: 'https://example.com/hook' })).toMatchObject({ fromPosition: 'end', batchSize: 100 });
+  });
+});

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './reads.js';
 export * from './explore.js';
+export * from './subscriptions.js';

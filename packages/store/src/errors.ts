@@ -11,7 +11,8 @@ export type StoreErrorCode =
   | 'EVENT_STORE_NOT_FOUND'
   | 'ORGANIZATION_EXISTS'
   | 'ORGANIZATION_NOT_FOUND'
-  | 'API_KEY_NOT_FOUND';
+  | 'API_KEY_NOT_FOUND'
+  | 'SUBSCRIPTION_LIMIT';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -8,6 +8,7 @@ import type {
   StoredEvent,
   StreamSummary,
 } from '@eventlane/contracts';
+import type { SubscriptionStore } from './subscriptions.js';
 
 /** Every event-store operation is scoped to one organization's store: no call can forget the organization. */
 export interface Scope {
@@ -233,8 +234,8 @@ export interface KeyStore {
   revokeApiKey(keyId: string, organizationId?: string): Promise<ApiKeyInfo | null>;
 }
 
-/** One storage backend: events, organizations and keys, plus lifecycle. */
-export interface Storage extends EventStore, KeyStore {
+/** One storage backend: events, organizations and keys, webhook subscriptions, plus lifecycle. */
+export interface Storage extends EventStore, KeyStore, SubscriptionStore {
   readonly backend: 'sqlite' | 'mongodb';
   /** Reads that leave stored JSON unparsed, when the backend has them (see `JsonTextReads`). */
   readonly jsonText?: JsonTextReads;

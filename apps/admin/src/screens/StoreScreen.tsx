@@ -5,6 +5,7 @@ import { isNotFound, useTRPC } from '../api/trpc';
 import { Link } from '../components/Link';
 import { QueryStatus, nothingCached } from '../components/QueryState';
 import { StoreCharts } from '../components/StoreCharts';
+import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
 import { hrefOf, navigate } from '../router';
 import { Pager } from './StoresScreen';
@@ -34,6 +35,7 @@ export function StoreScreen({ store }: { store: string }) {
       </nav>
       <header className="screen-header">
         <h1 id="store-title">{store}</h1>
+        <StoreTabs store={store} current="store" />
         {details.data?.description ? <p>{details.data.description}</p> : null}
         {missing ? null : (
           <dl className="facts">

@@ -2,11 +2,14 @@ import type { Limits } from '@eventlane/contracts';
 import type { Scope, Storage } from '@eventlane/store';
 import type { AuthContext } from '../http/auth.js';
 import { eventStoreNotFound, invalidRequest } from '../http/errors.js';
+import type { WebhookDispatcher } from '../webhooks/webhookDispatcher.js';
 
 /** What every handler needs; REST routes and tRPC procedures pass the same. */
 export interface HandlerDeps {
   storage: Storage;
   limits: Limits;
+  /** Webhook delivery of this server: told about changes made through it. */
+  webhooks: WebhookDispatcher;
 }
 
 /** The organization always comes from the key, never from the request. */

@@ -8,7 +8,7 @@ import {
 } from '@eventlane/contracts';
 import type { AuthContext } from '../http/auth.js';
 import { codedError, eventStoreNotFound } from '../http/errors.js';
-import { checkPageSize, scopeOf, type HandlerDeps } from './deps.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 const eventStoreId = (auth: AuthContext, name: string) => `${auth.organizationId}:${name}`;
 
@@ -55,13 +55,19 @@ export async function getEventStore(
 
 /** `DELETE /api/event-stores/{name}?confirm=true` · `eventStores.delete`. Confirmation is checked before anything is looked up. */
 export async function deleteEventStore(
-  { storage }: HandlerDeps,
+  { storage, webhooks }: HandlerDeps,
   auth: AuthContext,
   input: { eventStoreName: string; confirm?: string | boolean },
 ): Promise<{ success: true; message: typeof EVENT_STORE_DELETED_MESSAGE }> {
   if (input.confirm !== true && input.confirm !== 'true') {
     throw codedError(400, 'CONFIRMATION_REQUIRED', CONFIRMATION_REQUIRED_MESSAGE);
   }
-  if (!(await storage.deleteStore(scopeOf(auth, input.eventStoreName)))) throw eventStoreNotFound();
+  const scope = scopeOf(auth, input.eventStoreName);
+  // Subscriptions first: a crash in between leaves a store without them, never subscriptions whose
+  // positions would skip the events of a store created again under the same name.
+  await ensureEventStore(storage, scope);
+  await storage.deleteSubscriptionsOfStore(scope);
+  webhooks.removed(scope);
+  if (!(await storage.deleteStore(scope))) throw eventStoreNotFound();
   return { success: true, message: EVENT_STORE_DELETED_MESSAGE };
 }

@@ -86,6 +86,8 @@ function fromStoreError(error: StoreError): HttpError {
       return notFound('ORGANIZATION_NOT_FOUND', 'Organization not found');
     case 'API_KEY_NOT_FOUND':
       return notFound('API_KEY_NOT_FOUND', 'API key not found');
+    case 'SUBSCRIPTION_LIMIT':
+      return new HttpError(409, { error: 'SUBSCRIPTION_LIMIT', message: error.message });
     default:
       return internal(error);
   }

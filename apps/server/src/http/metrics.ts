@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DuplicateEventIdError, StoreError, VersionConflictError, type AppendResult } from '@eventlane/store';
 
 /**
@@ -16,6 +16,66 @@ export interface ServerMetrics {
   backgroundFailures: Counter<'operation'>;
   /** What the storage answered: append outcomes and failed operations (see `instrumentStorage`). */
   storage: StorageMetrics;
+  /** Webhook deliveries (issue 12): attempts by outcome, their latency, append-to-delivery time, lag. */
+  webhooks: WebhookMetrics;
+}
+
+export interface WebhookMetrics {
+  attempt(result: { outcome: string; durationMs: number }): void;
+  delivered(events: number, oldestEventCreatedAt: string): void;
+  /** Where the lag gauge reads its value when scraped. */
+  setLagSource(source: () => number): void;
+}
+
+function createWebhookMetrics(registry: Registry): WebhookMetrics {
+  const attempts = new Counter({
+    name: 'eventlane_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), http_error, timeout, network_error, refused (address not allowed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['delivered', 'http_error', 'timeout', 'network_error', 'refused']) attempts.inc({ outcome }, 0);
+  const duration = new Histogram({
+    name: 'eventlane_webhook_delivery_duration_seconds',
+    help: 'Webhook delivery attempt latency (request sent to answer), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'eventlane_webhook_events_delivered_total',
+    help: 'Events acknowledged by webhook receivers (2xx); a redelivered event counts again',
+    registers: [registry],
+  });
+  const endToEnd = new Histogram({
+    name: 'eventlane_webhook_append_to_delivery_seconds',
+    help: "Time from a batch's oldest event being appended to the receiver's 2xx",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  let lagSource: () => number = () => 0;
+  new Gauge({
+    name: 'eventlane_webhook_lag_events',
+    help: 'Sum over the subscriptions this instance delivers of events not yet delivered (add the instances up)',
+    registers: [registry],
+    collect() {
+      this.set(lagSource());
+    },
+  });
+  return {
+    attempt(result) {
+      attempts.inc({ outcome: result.outcome });
+      duration.observe({ outcome: result.outcome }, result.durationMs / 1000);
+    },
+    delivered(count, oldestEventCreatedAt) {
+      events.inc(count);
+      const since = (Date.now() - Date.parse(oldestEventCreatedAt)) / 1000;
+      if (Number.isFinite(since)) endToEnd.observe(Math.max(0, since));
+    },
+    setLagSource(source) {
+      lagSource = source;
+    },
+  };
 }
 
 /** The storage's outcomes, counted where the server calls it (`http/instrumentedStorage.ts`). */
@@ -59,7 +119,15 @@ export function createMetrics(): ServerMetrics {
     labelNames: ['operation'] as const,
     registers: [registry],
   });
-  return { registry, requests, duration, retryable, backgroundFailures, storage: createStorageMetrics(registry) };
+  return {
+    registry,
+    requests,
+    duration,
+    retryable,
+    backgroundFailures,
+    storage: createStorageMetrics(registry),
+    webhooks: createWebhookMetrics(registry),
+  };
 }
 
 function createStorageMetrics(registry: Registry): StorageMetrics {

@@ -4,6 +4,7 @@ import { eventStoresRouter } from './eventStoresRouter.js';
 import { eventsRouter } from './eventsRouter.js';
 import { statsRouter } from './statsRouter.js';
 import { streamsRouter } from './streamsRouter.js';
+import { subscriptionsRouter } from './subscriptionsRouter.js';
 import { systemRouter } from './systemRouter.js';
 
 /** Everything the admin app and the client library read and administer, mounted at `/trpc`. */
@@ -13,6 +14,7 @@ export const appRouter = router({
   events: eventsRouter,
   stats: statsRouter,
   apiKeys: apiKeysRouter,
+  subscriptions: subscriptionsRouter,
   system: systemRouter,
 });
 

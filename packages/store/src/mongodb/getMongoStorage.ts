@@ -14,6 +14,7 @@ import { readStream } from './readStream.js';
 import { ensureSchema, probeMultikeyUnique } from './indexes.js';
 import { collections, type Durability } from './schema.js';
 import { Sequencers } from './sequencers.js';
+import { ensureSubscriptionIndexes, mongoSubscriptionStore, subscriptionCollections } from './subscriptions.js';
 import {
   countEventsByType,
   countEventsPerMinute,
@@ -103,8 +104,11 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
   } as Omit<MongoContext, 'sequencers' | 'liveness'> as MongoContext;
   ctx.sequencers = new Sequencers(ctx);
   ctx.liveness = new Liveness(ctx);
+  const durability = durabilityFor(options.client ? '' : options.uri);
+  const subscriptions = subscriptionCollections(db, durability);
   try {
     await ensureSchema(db);
+    await ensureSubscriptionIndexes(subscriptions);
     ctx.uniqueEventIds = await probeMultikeyUnique(db);
     await ctx.liveness.start();
   } catch (error) {
@@ -130,6 +134,7 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     waitForGlobalOrder: (scope, waitOptions) => waitForGlobalOrder(ctx, scope, waitOptions?.timeoutMs),
     watch: (listener) => ctx.listeners.add(listener),
     ...mongoKeyStore(ctx),
+    ...mongoSubscriptionStore(subscriptions),
     ping: () =>
       guard(async () => {
         await db.command({ ping: 1 });

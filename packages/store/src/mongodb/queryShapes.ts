@@ -71,13 +71,13 @@ function shapeOf(event: CommandStartedEvent): { collection: string; parts: Array
   }
 }
 
-/** Lists the commands whose shape no declared index serves, or that read without a limit. */
-export function checkQueryShapes(events: CommandStartedEvent[], ignoreCollections: string[] = []): ShapeViolation[] {
+/** Lists the commands whose shape no declared index serves, or that read without a limit. `extraIndexes`: collections declared elsewhere (webhooks). */
+export function checkQueryShapes(events: CommandStartedEvent[], ignoreCollections: string[] = [], extraIndexes: Record<string, IndexSpec[]> = {}): ShapeViolation[] {
   const violations: ShapeViolation[] = [];
   for (const event of events) {
     const shape = shapeOf(event);
     if (!shape || ignoreCollections.includes(shape.collection)) continue;
-    const indexes = [ID_INDEX, ...(INDEXES[shape.collection] ?? [])];
+    const indexes = [ID_INDEX, ...(INDEXES[shape.collection] ?? extraIndexes[shape.collection] ?? [])];
     for (const part of shape.parts) {
       const served = indexes.some((index) => indexServes(index, part.filter, part.sort));
       if (!served) violations.push({ command: event.commandName, collection: shape.collection, reason: 'no declared index serves this filter/sort', filter: { filter: part.filter, sort: part.sort } });

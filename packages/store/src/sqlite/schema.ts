@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { UnavailableError } from '../errors.js';
 
 /** Bumped whenever the layout below changes; a newer file is refused rather than misread. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * One file holds every organization's stores. Each table leads with (org, store) so that every
@@ -83,13 +83,66 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_organization ON api_keys (organization_id, created_at);
 `;
 
+/**
+ * Version 2 (issue 12): webhook subscriptions and their deliveries log, added to a version-1 file
+ * as it is (no existing table changes). The lease lives in the subscription's row: an UPDATE
+ * under the write lock takes or renews it atomically.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE subscriptions (
+  id INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  store TEXT NOT NULL,
+  subscription_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_types TEXT,
+  stream_type TEXT,
+  stream_id_pattern TEXT,
+  batch_size INTEGER NOT NULL CHECK (batch_size >= 1),
+  description TEXT,
+  status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'failing')),
+  position INTEGER NOT NULL CHECK (position >= 0),
+  last_delivered_at TEXT,
+  last_error TEXT,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  pending TEXT,
+  sealed_secret TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 0,
+  lease_token INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_expires_at INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (org, store, subscription_id)
+);
+
+CREATE TABLE subscription_deliveries (
+  id INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  store TEXT NOT NULL,
+  subscription_id TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  from_position INTEGER NOT NULL,
+  to_position INTEGER NOT NULL,
+  event_count INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  duration_ms REAL NOT NULL,
+  attempted_at TEXT NOT NULL
+);
+CREATE INDEX subscription_deliveries_by_subscription ON subscription_deliveries (org, store, subscription_id, id);
+`;
+
 function userVersion(db: BetterSqlite3.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
 /**
- * Creates the tables on first open. Runs under BEGIN IMMEDIATE so that a server and a CLI
- * opening a fresh data folder at the same time cannot both create them.
+ * Creates the tables on first open, and adds those of later versions to an older file. Runs
+ * under BEGIN IMMEDIATE so that a server and a CLI opening a fresh data folder at the same time
+ * cannot both create them.
  */
 export function migrate(db: BetterSqlite3.Database): void {
   if (userVersion(db) === SCHEMA_VERSION) return;
@@ -100,7 +153,9 @@ export function migrate(db: BetterSqlite3.Database): void {
       throw new UnavailableError(
         `The data file was written by a newer Eventlane (schema ${version}, this one knows ${SCHEMA_VERSION})`,
       );
-    db.exec(SCHEMA_V1);
+    // A new file gets every version in turn; an older one only what it lacks.
+    if (version < 1) db.exec(SCHEMA_V1);
+    if (version < 2) db.exec(SCHEMA_V2);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -10,6 +10,7 @@ import { asJsonText } from './readEvents.js';
 import { readStore } from './readStore.js';
 import { readStream } from './readStream.js';
 import { storeOperations } from './stores.js';
+import { subscriptionOperations } from './subscriptions.js';
 import { threadWriter, type ThreadWriter, type Writer } from './writerThread.js';
 
 export { DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './database.js';
@@ -74,6 +75,7 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
     listStreams: listStreams(connection),
     ...storeOperations(connection),
     ...keyOperations(connection),
+    ...subscriptionOperations(connection, options.dataDir),
     ping: () =>
       run(() => {
         ping.get();
