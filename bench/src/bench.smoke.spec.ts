@@ -23,6 +23,10 @@ describe('pnpm bench --quick', () => {
     });
     expect(stdout).toContain('## Ratios against the targets (same run)');
     expect(stdout).toContain('| HTTP single-event appends, SQLite ÷ Fastify no-op, c=16 |');
+    // The per-request cost table (issue 15): the no-op, Eventlane on a storage that answers at once, Eventlane on SQLite.
+    const cpuTable = stdout.slice(stdout.indexOf('### Per-request CPU'));
+    expect(cpuTable).toContain('| server | events/request | connections | requests/s | process CPU µs/request | event-loop busy µs/request |');
+    for (const server of ['fastify no-op', 'eventlane stub', 'eventlane sqlite']) expect(cpuTable).toMatch(new RegExp(`\\| ${server} \\| 1 \\| 16 \\| [\\d,.]+ \\| [\\d,.]+ \\|`));
     const files = readdirSync(outDir);
     const json = files.find((f) => f.endsWith('.json'));
     expect(json).toBeDefined();

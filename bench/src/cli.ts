@@ -1,8 +1,15 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR]`
+ * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR] [--compare REF]
+ *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--skip-mongodb]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
+ * `--compare REF` also builds that commit (git archive into a temporary folder) and measures its
+ * server next to the working tree's, round by round (before/after tables from one run).
+ * `--seconds` / `--rounds` / `--shapes` (events per request × connections) set the HTTP
+ * benchmark's measured round length and count and what it measures; `--sqlite-writers` adds SQLite
+ * with its appends committed inline (no writer thread) to the HTTP benchmark's rotation;
+ * `--skip-mongodb` leaves the MongoDB-wire server out of http, hot and reads.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -67,6 +74,12 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
+      compare: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      shapes: { type: 'string' },
+      'sqlite-writers': { type: 'boolean', default: false },
+      'skip-mongodb': { type: 'boolean', default: false },
     },
   });
   const names = values.only ? values.only.split(',').map((n) => n.trim()) : Object.keys(BENCHMARKS);
@@ -78,7 +91,16 @@ async function main(): Promise<void> {
   const outDir = resolve(values.out ?? join(benchDir, 'results'));
   const profileDir = values.profile ? resolve(values.profile) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const context = createContext({ quick: values.quick, profileDir });
+  const context = createContext({
+    quick: values.quick,
+    profileDir,
+    compare: values.compare ?? null,
+    skipMongodb: values['skip-mongodb'],
+    ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values.shapes ? { shapes: values.shapes.split(',').map((shape) => shape.trim()) } : {}),
+    sqliteWriters: values['sqlite-writers'],
+  });
   const started = new Date();
   const t0 = Date.now();
   const report: RunReport = {
@@ -102,9 +124,12 @@ async function main(): Promise<void> {
     benchmarks: [],
     totalSeconds: 0,
   };
+  const baseline = values.compare ? await context.baseline() : null;
+  if (baseline) report.compare = `${values.compare} = ${baseline.commit}`;
   const stamp = started.toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
   const write = () => {
     report.totalSeconds = (Date.now() - t0) / 1000;
+    report.machine['load average now'] = loadavg().map((l) => l.toFixed(2)).join(' ');
     const markdown = renderMarkdown(report);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -123,7 +148,7 @@ async function main(): Promise<void> {
       console.log(`  done in ${result.seconds.toFixed(1)} s`);
       write(); // after each benchmark, so that a long run stopped early keeps what it measured
     }
-    const mongo = names.some((n) => !['memory', 'drain', 'startup', 'drain-browser'].includes(n)) ? await context.mongo() : null;
+    const mongo = !values['skip-mongodb'] && names.some((n) => !['memory', 'drain', 'startup', 'drain-browser'].includes(n)) ? await context.mongo() : null;
     if (mongo) report.versions['MongoDB-wire server'] = 'error' in mongo ? mongo.error : mongo.description;
   } finally {
     await context.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { MongoTestServer } from '@eventlane/store/testing';
 import { startMongoTestServer } from '@eventlane/store/testing';
 import { spawnServer, type ServerProcess } from './serverProcess';
+import { prepareTree } from './tree';
 
 export type Cell = string | number | null;
 
@@ -40,33 +41,72 @@ export interface BenchContext {
   mongo(): Promise<{ uri: string; description: string } | { error: string }>;
   /** `--cpu-prof` the servers into this folder, when asked (`--profile`). */
   profileDir: string | null;
+  /** `--compare <ref>`: the commit measured next to the working tree (before/after, same run), or null. */
+  compare: string | null;
+  /** `--skip-mongodb`: leave the MongoDB-wire server out. */
+  skipMongodb: boolean;
+  /** `--seconds` / `--rounds`: the HTTP benchmark's measured round length and count, when set. */
+  seconds?: number;
+  rounds?: number;
+  /** `--shapes 1x4,10x16`: the HTTP benchmark's shapes (events per request × connections), when set. */
+  shapes?: string[];
+  /** `--sqlite-writers`: the HTTP benchmark also measures SQLite with appends committed inline, in the same rotation. */
+  sqliteWriters: boolean;
+  /** The commit `--compare` names (resolved and built on first use), or null without `--compare`. */
+  baseline(): Promise<{ dir: string; commit: string } | null>;
   /**
    * A server of this run, started on first use and shared by the benchmarks (each start costs
    * seconds on a busy machine); stopped by `close`. `sqlite` keeps its data in `dataDir`, `mongodb`
-   * in database `dbName`, so that a benchmark can seed data from this process.
+   * in database `dbName`, so that a benchmark can seed data from this process. `stub` is the
+   * Eventlane server on a storage that answers at once (the HTTP layer alone). `tree: 'baseline'`
+   * runs the `--compare` commit's build instead of the working tree's.
    */
-  server(kind: SharedServerKind): Promise<SharedServer>;
+  server(kind: SharedServerKind, tree?: TreeName): Promise<SharedServer>;
   close(): Promise<void>;
 }
 
-export type SharedServerKind = 'noop' | 'sqlite' | 'mongodb';
+/** `sqlite-inline`: SQLite with appends committed on the event loop (`writer: 'inline'`) instead of the writer thread. */
+export type SharedServerKind = 'noop' | 'stub' | 'sqlite' | 'sqlite-inline' | 'mongodb';
+export type TreeName = 'current' | 'baseline';
 export type SharedServer = ServerProcess & { dataDir?: string; mongoUri?: string; dbName?: string };
 
-export function createContext(options: { quick: boolean; profileDir: string | null }): BenchContext {
+export function createContext(options: {
+  quick: boolean;
+  profileDir: string | null;
+  compare?: string | null;
+  skipMongodb?: boolean;
+  seconds?: number;
+  rounds?: number;
+  shapes?: string[];
+  sqliteWriters?: boolean;
+}): BenchContext {
   const dirs: string[] = [];
   let mongo: Promise<MongoTestServer> | null = null;
-  const servers = new Map<SharedServerKind, Promise<SharedServer>>();
+  let baseline: ReturnType<typeof prepareTree> | null = null;
+  const servers = new Map<string, Promise<SharedServer>>();
   // One folder per server: node writes a profile per thread (tsx's loader has its own), named by pid and thread.
   const profile = (name: string) => (options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, name)}`] : []);
   const context: BenchContext = {
     quick: options.quick,
     profileDir: options.profileDir,
+    compare: options.compare ?? null,
+    skipMongodb: options.skipMongodb ?? false,
+    ...(options.seconds ? { seconds: options.seconds } : {}),
+    ...(options.rounds ? { rounds: options.rounds } : {}),
+    ...(options.shapes ? { shapes: options.shapes } : {}),
+    sqliteWriters: options.sqliteWriters ?? false,
+    baseline() {
+      if (!context.compare) return Promise.resolve(null);
+      baseline ??= prepareTree(context.compare);
+      return baseline;
+    },
     tempDir(prefix) {
       const dir = mkdtempSync(join(tmpdir(), `eventlane-bench-${prefix}-`));
       dirs.push(dir);
       return dir;
     },
     async mongo() {
+      if (options.skipMongodb) return { error: 'left out (--skip-mongodb)' };
       mongo ??= startMongoTestServer();
       try {
         const server = await mongo;
@@ -75,22 +115,30 @@ export function createContext(options: { quick: boolean; profileDir: string | nu
         return { error: `no MongoDB-wire server: ${(error as Error).message}` };
       }
     },
-    server(kind) {
-      let started = servers.get(kind);
+    server(kind, tree = 'current') {
+      const name = `${tree}:${kind}`;
+      let started = servers.get(name);
       if (!started) {
         started = (async (): Promise<SharedServer> => {
           if (kind === 'noop') return spawnServer('noop');
-          if (kind === 'sqlite') {
+          const base = tree === 'baseline' ? await context.baseline() : null;
+          if (tree === 'baseline' && !base) throw new Error('no --compare commit');
+          const treeEnv: Record<string, string> = base ? { BENCH_TREE: base.dir } : {};
+          const label = `server-${kind}${base ? '-baseline' : ''}`;
+          if (kind === 'stub') return spawnServer('eventlane', { env: { ...treeEnv, BENCH_BACKEND: 'stub' }, nodeArgs: profile(label) });
+          if (kind === 'sqlite' || kind === 'sqlite-inline') {
             const dataDir = context.tempDir('sqlite');
-            return { ...(await spawnServer('eventlane', { env: { BENCH_BACKEND: 'sqlite', BENCH_DATA_DIR: dataDir }, nodeArgs: profile('server-sqlite') })), dataDir };
+            const writer: Record<string, string> = kind === 'sqlite-inline' ? { BENCH_SQLITE_WRITER: 'inline' } : {};
+            const env = { ...treeEnv, BENCH_BACKEND: 'sqlite', BENCH_DATA_DIR: dataDir, ...writer };
+            return { ...(await spawnServer('eventlane', { env, nodeArgs: profile(label) })), dataDir };
           }
           const server = await context.mongo();
           if ('error' in server) throw new Error(server.error);
-          const dbName = `bench_${Date.now()}`;
-          const env = { BENCH_BACKEND: 'mongodb', BENCH_MONGODB_URI: server.uri, BENCH_MONGODB_DB: dbName };
-          return { ...(await spawnServer('eventlane', { env, nodeArgs: profile('server-mongodb') })), mongoUri: server.uri, dbName };
+          const dbName = `bench_${Date.now()}${base ? '_base' : ''}`;
+          const env = { ...treeEnv, BENCH_BACKEND: 'mongodb', BENCH_MONGODB_URI: server.uri, BENCH_MONGODB_DB: dbName };
+          return { ...(await spawnServer('eventlane', { env, nodeArgs: profile(label) })), mongoUri: server.uri, dbName };
         })();
-        servers.set(kind, started);
+        servers.set(name, started);
       }
       return started;
     },

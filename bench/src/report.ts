@@ -3,6 +3,8 @@ import type { BenchmarkResult, Cell, Ratio, Table } from './context';
 export interface RunReport {
   startedAt: string;
   quick: boolean;
+  /** `--compare <ref>`: the commit measured next to the working tree. */
+  compare?: string;
   machine: Record<string, string | number>;
   versions: Record<string, string>;
   benchmarks: BenchmarkResult[];
@@ -28,6 +30,7 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `Machine: ${Object.entries(report.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     `Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    ...(report.compare ? [`Compared with: ${report.compare} (its compiled server, in the same run).`] : []),
     '',
     '## Ratios against the targets (same run)',
     '',
@@ -39,7 +42,7 @@ export function renderMarkdown(report: RunReport): string {
   ];
   for (const benchmark of report.benchmarks) {
     lines.push('', `## ${benchmark.title}`, '', `(${benchmark.seconds.toFixed(0)} s)`);
-    for (const t of benchmark.tables) lines.push('', table(t));
+    for (const t of benchmark.tables) lines.push(...(benchmark.tables.length > 1 ? ['', `### ${t.title}`] : []), '', table(t));
     if (benchmark.notes.length > 0) lines.push('', ...benchmark.notes.map((note) => `- ${note}`));
   }
   lines.push('', `Total: ${report.totalSeconds.toFixed(0)} s.`, '');

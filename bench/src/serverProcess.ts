@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CpuSample } from './servers/ipc';
+import { defaultTree, ensureBuilt } from './tree';
 
 export interface ServerProcess {
   url: string;
@@ -7,6 +9,8 @@ export interface ServerProcess {
   pid: number;
   /** The server's resident set size in bytes, asked over IPC. */
   rss(): Promise<number>;
+  /** The server's CPU time and event-loop busy time so far, asked over IPC (subtract two samples). */
+  cpu(): Promise<CpuSample>;
   stop(): Promise<void>;
 }
 
@@ -23,9 +27,14 @@ const scripts: Record<ServerKind, string> = {
   noop: fileURLToPath(new URL('./servers/noopServer.ts', import.meta.url)),
 };
 
-/** Starts a server in its own process (its own core on a 2-core machine) and waits until it listens. */
+/**
+ * Starts a server in its own process (its own core on a 2-core machine) and waits until it listens.
+ * The script itself runs through tsx; without the source condition, `@eventlane/*` resolves to the
+ * compiled packages (the Eventlane server loads its tree's `dist/` by path anyway).
+ */
 export async function spawnServer(kind: ServerKind, options: SpawnOptions = {}): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@eventlane/source', '--import', 'tsx', scripts[kind]], {
+  if (kind === 'eventlane') await ensureBuilt(options.env?.BENCH_TREE ?? defaultTree);
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', scripts[kind]], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -43,19 +52,24 @@ export async function spawnServer(kind: ServerKind, options: SpawnOptions = {}):
       resolve(message);
     });
   });
+  const ask = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const onMessage = (message: { type: string } & T) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send({ type });
+    });
   return {
     ...ready,
     pid: child.pid!,
-    rss: () =>
-      new Promise((resolve) => {
-        const onMessage = (message: { type: string; rss: number }) => {
-          if (message.type !== 'rss') return;
-          child.off('message', onMessage);
-          resolve(message.rss);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'rss' });
-      }),
+    rss: async () => (await ask<{ rss: number }>('rss')).rss,
+    cpu: async () => {
+      const { cpuUs, loopActiveMs } = await ask<CpuSample>('cpu');
+      return { cpuUs, loopActiveMs };
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });

@@ -4,12 +4,12 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
-/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
+/** Nearest-rank percentile (p in 0..100) of values (`sorted`: already in ascending order); NaN when empty. */
+export function percentile(values: readonly number[], p: number, sorted = false): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  if (!sorted) values = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * values.length);
+  return values[Math.min(values.length - 1, Math.max(0, rank - 1))]!;
 }
 
 /** Rounds for tables: 3 significant figures below 100, integers above. */

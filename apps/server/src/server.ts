@@ -6,6 +6,7 @@ import type { Storage } from '@eventlane/store';
 import { registerAdminApp } from './http/adminApp.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/clientErrors.js';
+import { instrumentStorage } from './http/instrumentedStorage.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { registerRouteCatalog } from './http/routeCatalog.js';
 import { registerSecurity, type SecurityOptions } from './http/security.js';
@@ -58,7 +59,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
   let log: FastifyInstance['log'] | null = null;
-  const services = createServices(metrics.instrument(options.storage), {
+  const services = createServices(instrumentStorage(options.storage, metrics.storage), {
     limits,
     liveTailPollMs: options.liveTailPollMs,
     systemInfo: createSystemInfo(options.storage, metrics),
@@ -93,10 +94,11 @@ export function createServer(options: ServerOptions): EventlaneServer {
   server.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
   );
-  server.addHook('onSend', async (request, reply) => {
+  // The first hook: every answer carries the id, 429s, other errors and 404s included.
+  server.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-
   registerRouteCatalog(server);
   registerSecurity(server, options.security);
   registerMetrics(server, metrics);

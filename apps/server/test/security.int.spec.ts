@@ -222,7 +222,13 @@ describe.each(BACKENDS)('security on %s', (backend) => {
         await request(`${server.url}/api/event-stores`, { key: null }),
         await request(`${server.url}/api/no-such-route`),
         await request(`${server.url}/api/event-stores/${aNames.store}/streams/${aNames.stream}`, { key: ownerA.key }),
+        await request(`${server.url}/trpc/eventStores.list?input=${encodeURIComponent('{"limit":1}')}`, { key: ownerA.key }),
+        await request(`${server.url}/api/event-stores/${aNames.store}/streams/${aNames.stream}`, { key: ownerA.key, rawBody: '{' }),
       ]) {
+        // Computed once from helmet's own middleware (issue 15); the set must not change.
+        expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(answer.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+        expect(answer.headers.get('x-xss-protection')).toBe('0');
         expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
         expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
         expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");

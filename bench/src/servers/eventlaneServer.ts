@@ -1,22 +1,40 @@
 /**
  * The Eventlane server as the benchmarks see it: a child process, so that it and the load
- * generator each get a core. Talks to the harness over IPC: `ready` with its URL and an API key,
- * answers `rss`, and stops on `stop`. Storage from the environment the harness sets.
+ * generator each get a core. It runs the **compiled** server (`apps/server/dist`, what `npm start`
+ * runs) of the tree in `BENCH_TREE` (this repository by default; `--compare` passes an older
+ * commit's build). Talks to the harness over IPC: `ready` with its URL and an API key, answers
+ * `rss` and `cpu`, and stops on `stop`. Storage from the environment the harness sets:
+ * `BENCH_BACKEND` = `sqlite` | `mongodb` | `stub` (answers at once: the HTTP layer alone).
  */
-import { createServer, issueApiKey } from '@eventlane/server';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ServerModule from '@eventlane/server';
+import type * as SQLiteModule from '@eventlane/store/sqlite';
 import type { Storage } from '@eventlane/store';
-import { getSQLiteStorage } from '@eventlane/store/sqlite';
 import { BENCH_ORG } from '../workload';
-import { loadMongoStorage } from '../optional';
+import { defaultTree } from '../tree';
+import { serveHarness } from './ipc';
+import { getStubStorage } from './stubStorage';
+
+const tree = process.env.BENCH_TREE ?? defaultTree;
+const load = <T>(path: string) => import(pathToFileURL(join(tree, path)).href) as Promise<T>;
+const { createServer, issueApiKey } = await load<typeof ServerModule>('apps/server/dist/exports.js');
 
 async function openStorage(): Promise<Storage> {
-  if (process.env.BENCH_BACKEND === 'mongodb') {
-    const getMongoStorage = await loadMongoStorage();
-    if (!getMongoStorage) throw new Error('the MongoDB adapter (@eventlane/store/mongodb) is not available');
-    return getMongoStorage({ uri: process.env.BENCH_MONGODB_URI!, dbName: process.env.BENCH_MONGODB_DB! });
+  switch (process.env.BENCH_BACKEND) {
+    case 'stub':
+      return getStubStorage();
+    case 'mongodb': {
+      const { getMongoStorage } = await load<{ getMongoStorage: (options: { uri: string; dbName: string }) => Promise<Storage> }>('packages/store/dist/mongodb/index.js');
+      return getMongoStorage({ uri: process.env.BENCH_MONGODB_URI!, dbName: process.env.BENCH_MONGODB_DB! });
+    }
+    default: {
+      const { getSQLiteStorage } = await load<typeof SQLiteModule>('packages/store/dist/sqlite/index.js');
+      // BENCH_SQLITE_WRITER=inline|thread: where appends commit (default: the adapter's default).
+      const writer = process.env.BENCH_SQLITE_WRITER;
+      return getSQLiteStorage({ dataDir: process.env.BENCH_DATA_DIR!, ...(writer === 'inline' || writer === 'thread' ? { writer } : {}) });
+    }
   }
-  // BENCH_SQLITE_WRITER=inline: commit on the server's own thread (to compare with the default writer thread).
-  return getSQLiteStorage({ dataDir: process.env.BENCH_DATA_DIR!, ...(process.env.BENCH_SQLITE_WRITER === 'inline' ? { writer: 'inline' as const } : {}) });
 }
 
 const storage = await openStorage();
@@ -32,9 +50,4 @@ const { key } = await issueApiKey(storage, { organizationId: BENCH_ORG, scopes: 
 const server = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 1_000_000_000 }, webhooks: { allowPrivateNetwork: true } });
 const url = await server.start({ port: 0, host: '127.0.0.1' });
 
-process.on('message', (message: { type: string }) => {
-  if (message.type === 'rss') process.send!({ type: 'rss', rss: process.memoryUsage().rss });
-  if (message.type === 'stop') void server.stop().finally(() => process.exit(0));
-});
-process.on('disconnect', () => void server.stop().finally(() => process.exit(0)));
-process.send!({ type: 'ready', url, key });
+serveHarness({ url, key }, () => server.stop());

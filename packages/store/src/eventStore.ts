@@ -63,11 +63,29 @@ export interface ReadStoreOptions extends Page {
   toPosition?: number;
 }
 
-export interface EventsPage<E extends StoredEvent = StoredEvent> {
+export interface EventsPage<E = StoredEvent> {
   events: E[];
   /** Present when `includeCount` was asked. */
   total?: number;
   hasMore: boolean;
+}
+
+/**
+ * An event as stored, its `data` and `metadata` left as the JSON text the append stored
+ * (`JSON.stringify` of what was appended): an answer can splice them without parsing them.
+ */
+export type JsonTextEvent<E extends StoredEvent = StoredEvent> = Omit<E, 'data' | 'metadata'> & {
+  data: string;
+  metadata: string | null;
+};
+
+/**
+ * `readStream` and `readStore` with each event's data and metadata left as JSON text: the same
+ * pages, order, snapshots and errors. Optional (SQLite has them); a caller without them parses.
+ */
+export interface JsonTextReads {
+  readStream(scope: Scope, streamId: string, options: ReadStreamOptions): Promise<EventsPage<JsonTextEvent> & { currentStreamVersion: number }>;
+  readStore(scope: Scope, options: ReadStoreOptions): Promise<EventsPage<JsonTextEvent<GlobalEvent>>>;
 }
 
 export interface ListStreamsOptions extends Page {
@@ -219,6 +237,8 @@ export interface KeyStore {
 /** One storage backend: events, organizations and keys, webhook subscriptions, plus lifecycle. */
 export interface Storage extends EventStore, KeyStore, SubscriptionStore {
   readonly backend: 'sqlite' | 'mongodb';
+  /** Reads that leave stored JSON unparsed, when the backend has them (see `JsonTextReads`). */
+  readonly jsonText?: JsonTextReads;
   /** Resolves when storage answers; throws UnavailableError when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,9 +6,11 @@ import {
   type SortDirection,
   type StreamResponse,
 } from '@eventlane/contracts';
+import type { EventsPage, ReadStoreOptions, ReadStreamOptions, Scope } from '@eventlane/store';
 import type { AuthContext } from '../http/auth.js';
 import { codedError } from '../http/errors.js';
 import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
+import { eventsJson } from './eventsJson.js';
 
 export interface EventReadInput {
   eventStoreName: string;
@@ -21,15 +23,59 @@ export interface EventReadInput {
   includeCount: boolean;
 }
 
+type WholeStreamInput = { eventStoreName: string; streamId: string };
+type StreamReadInput = EventReadInput & { streamId: string };
+type StoreReadInput = EventReadInput & { streamId?: string };
+
+/** The reads a handler takes its events from: the port's (parsed) or `storage.jsonText` (stored JSON text). */
+type Reads<S, G> = {
+  readStream(scope: Scope, streamId: string, options: ReadStreamOptions): Promise<EventsPage<S> & { currentStreamVersion: number }>;
+  readStore(scope: Scope, options: ReadStoreOptions): Promise<EventsPage<G>>;
+};
+
 /** `GET /api/event-stores/{name}/streams/{streamId}` · `streams.read`: the whole stream, up to 1000 events. */
-export async function readWholeStream(
-  { storage }: HandlerDeps,
-  auth: AuthContext,
-  input: { eventStoreName: string; streamId: string },
-): Promise<StreamResponse> {
+export function readWholeStream(deps: HandlerDeps, auth: AuthContext, input: WholeStreamInput): Promise<StreamResponse> {
+  return wholeStream(deps.storage, deps, auth, input);
+}
+
+/** `GET /api/event-stores/{name}/streams/{streamId}/events` · `streams.events`: stream positions, inclusive. */
+export function readStreamEvents(deps: HandlerDeps, auth: AuthContext, input: StreamReadInput): Promise<EventsPageResponse> {
+  return streamEvents(deps.storage, deps, auth, input);
+}
+
+/** `GET /api/event-stores/{name}/events` · `events.list`: global positions, inclusive, in commit order. */
+export function readStoreEvents(deps: HandlerDeps, auth: AuthContext, input: StoreReadInput): Promise<GlobalEventsPageResponse> {
+  return storeEvents(deps.storage, deps, auth, input);
+}
+
+/*
+ * The same three answers as JSON text for the REST routes: each event's stored data and metadata
+ * are spliced in, never parsed and serialised again (issue 15). Same shape, same errors; null when
+ * the storage has no JSON-text reads (MongoDB), and the route answers with the parsed handler.
+ */
+
+export async function readWholeStreamJson(deps: HandlerDeps, auth: AuthContext, input: WholeStreamInput): Promise<string | null> {
+  if (!deps.storage.jsonText) return null;
+  const { events, currentStreamVersion } = await wholeStream(deps.storage.jsonText, deps, auth, input);
+  return `{"events":${eventsJson(events)},"currentStreamVersion":${currentStreamVersion}}`;
+}
+
+export async function readStreamEventsJson(deps: HandlerDeps, auth: AuthContext, input: StreamReadInput): Promise<string | null> {
+  if (!deps.storage.jsonText) return null;
+  const { events, pagination } = await streamEvents(deps.storage.jsonText, deps, auth, input);
+  return `{"events":${eventsJson(events)},"pagination":${JSON.stringify(pagination)}}`;
+}
+
+export async function readStoreEventsJson(deps: HandlerDeps, auth: AuthContext, input: StoreReadInput): Promise<string | null> {
+  if (!deps.storage.jsonText) return null;
+  const { events, pagination } = await storeEvents(deps.storage.jsonText, deps, auth, input);
+  return `{"events":${eventsJson(events)},"pagination":${JSON.stringify(pagination)}}`;
+}
+
+async function wholeStream<S>(reads: Reads<S, unknown>, { storage }: HandlerDeps, auth: AuthContext, input: WholeStreamInput) {
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);
-  const page = await storage.readStream(scope, input.streamId, { limit: WHOLE_STREAM_READ_LIMIT });
+  const page = await reads.readStream(scope, input.streamId, { limit: WHOLE_STREAM_READ_LIMIT });
   if (page.hasMore) {
     throw codedError(
       400,
@@ -41,29 +87,19 @@ export async function readWholeStream(
   return { events: page.events, currentStreamVersion: page.currentStreamVersion };
 }
 
-/** `GET /api/event-stores/{name}/streams/{streamId}/events` · `streams.events`: stream positions, inclusive. */
-export async function readStreamEvents(
-  { storage, limits }: HandlerDeps,
-  auth: AuthContext,
-  input: EventReadInput & { streamId: string },
-): Promise<EventsPageResponse> {
+async function streamEvents<S>(reads: Reads<S, unknown>, { storage, limits }: HandlerDeps, auth: AuthContext, input: StreamReadInput) {
   checkPageSize(limits, input);
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);
-  const page = await storage.readStream(scope, input.streamId, pageOptions(input));
+  const page = await reads.readStream(scope, input.streamId, pageOptions(input));
   return { events: page.events, pagination: pagination(input, page) };
 }
 
-/** `GET /api/event-stores/{name}/events` · `events.list`: global positions, inclusive, in commit order. */
-export async function readStoreEvents(
-  { storage, limits }: HandlerDeps,
-  auth: AuthContext,
-  input: EventReadInput & { streamId?: string },
-): Promise<GlobalEventsPageResponse> {
+async function storeEvents<G>(reads: Reads<unknown, G>, { storage, limits }: HandlerDeps, auth: AuthContext, input: StoreReadInput) {
   checkPageSize(limits, input);
   const scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(storage, scope);
-  const page = await storage.readStore(scope, { streamId: input.streamId, ...pageOptions(input) });
+  const page = await reads.readStore(scope, { streamId: input.streamId, ...pageOptions(input) });
   return { events: page.events, pagination: pagination(input, page) };
 }
 

@@ -13,6 +13,8 @@ export interface AuthContext {
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;
+    /** See `keyHashOf`; null until first asked. */
+    keyHash: string | null;
   }
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one are public (`/healthz`, `/openapi.json`). */
@@ -32,10 +34,32 @@ export function apiKeyFromHeaders(headers: FastifyRequest['headers']): string | 
   return null;
 }
 
+/** The SHA-256 of a well-formed key, '' for a missing or malformed one. */
+function keyHash(key: string | null): string {
+  return key !== null && looksLikeApiKey(key) ? hashApiKey(key) : '';
+}
+
+/**
+ * The hash of the request's well-formed API key ('' when it has none), computed once per request:
+ * the rate limiter and authentication both need it. Needs `decorateKeyHash` on the server.
+ */
+export function keyHashOf(request: FastifyRequest): string {
+  request.keyHash ??= keyHash(apiKeyFromHeaders(request.headers));
+  return request.keyHash;
+}
+
+export function decorateKeyHash(server: FastifyInstance): void {
+  server.decorateRequest('keyHash', null);
+}
+
 /** Resolves a key to its organization and scopes; null for a missing, malformed, unknown or revoked key. */
-export async function authenticate(keys: KeyStore, key: string | null): Promise<AuthContext | null> {
-  if (key === null || !looksLikeApiKey(key)) return null;
-  const record = await keys.findApiKeyByHash(hashApiKey(key));
+export function authenticate(keys: KeyStore, key: string | null): Promise<AuthContext | null> {
+  return authenticateHash(keys, keyHash(key));
+}
+
+async function authenticateHash(keys: KeyStore, hash: string): Promise<AuthContext | null> {
+  if (hash === '') return null;
+  const record = await keys.findApiKeyByHash(hash);
   if (!record || record.revokedAt !== null) return null;
   return { organizationId: record.organizationId, keyId: record.keyId, scopes: record.scopes };
 }
@@ -55,6 +79,6 @@ export function registerAuth(server: FastifyInstance, keys: KeyStore): void {
   server.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config.scope;
     if (!scope) return;
-    request.auth = requireScope(await authenticate(keys, apiKeyFromHeaders(request.headers)), scope);
+    request.auth = requireScope(await authenticateHash(keys, keyHashOf(request)), scope);
   });
 }

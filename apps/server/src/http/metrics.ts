@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DuplicateEventIdError, StoreError, VersionConflictError, type Storage } from '@eventlane/store';
+import { DuplicateEventIdError, StoreError, VersionConflictError, type AppendResult } from '@eventlane/store';
 
 /**
  * Prometheus metrics of one server instance (its own registry, so that tests can run several
@@ -14,8 +14,8 @@ export interface ServerMetrics {
   retryable: Counter<'status'>;
   /** Storage work after an answer or in the background that failed (it is retried or repaired), by operation. */
   backgroundFailures: Counter<'operation'>;
-  /** Wraps a storage so that appends, replays, conflicts and storage errors are counted where they happen. */
-  instrument(storage: Storage): Storage;
+  /** What the storage answered: append outcomes and failed operations (see `instrumentStorage`). */
+  storage: StorageMetrics;
   /** Webhook deliveries (issue 12): attempts by outcome, their latency, append-to-delivery time, lag. */
   webhooks: WebhookMetrics;
 }
@@ -78,6 +78,18 @@ function createWebhookMetrics(registry: Registry): WebhookMetrics {
   };
 }
 
+/** The storage's outcomes, counted where the server calls it (`http/instrumentedStorage.ts`). */
+export interface StorageMetrics {
+  /** An append succeeded: events written, or an idempotent replay (`eventsWritten: 0`). */
+  appended(result: AppendResult): void;
+  /** An append was refused or failed: a version conflict or a duplicate event id (both a 409), or an error. */
+  appendRefused(error: unknown): void;
+  /** A storage call failed; counted when storage was unavailable (503) or the error unexpected (500), not for an answer such as a 409. */
+  failed(operation: string, error: unknown): void;
+}
+
+const APPEND_OUTCOMES = ['written', 'replay', 'version_conflict', 'duplicate_event_id', 'error'] as const;
+
 export function createMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'eventlane_process_' });
@@ -94,12 +106,43 @@ export function createMetrics(): ServerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const retryable = new Counter({
+    name: 'eventlane_retryable_responses_total',
+    help: 'Answers that tell a syncing client to back off and retry: 429 (rate limit) and 503 (storage unavailable)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of ['429', '503']) retryable.inc({ status }, 0);
+  const backgroundFailures = new Counter({
+    name: 'eventlane_storage_background_failures_total',
+    help: 'Storage work after an answer or in the background that failed and is retried or repaired later (MongoDB: stream_head, marker, sequencer, liveness, incarnation_check)',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    requests,
+    duration,
+    retryable,
+    backgroundFailures,
+    storage: createStorageMetrics(registry),
+    webhooks: createWebhookMetrics(registry),
+  };
+}
+
+function createStorageMetrics(registry: Registry): StorageMetrics {
   const appends = new Counter({
     name: 'eventlane_appends_total',
     help: 'Appends by outcome: written, replay (idempotent, nothing written), version_conflict, duplicate_event_id, error',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  // Label sets bound once: `labels()` hashes the label object on every call otherwise.
+  const outcome = Object.fromEntries(APPEND_OUTCOMES.map((name) => [name, appends.labels({ outcome: name })])) as Record<
+    (typeof APPEND_OUTCOMES)[number],
+    Counter.Internal
+  >;
+  for (const name of APPEND_OUTCOMES) outcome[name].inc(0);
   const eventsWritten = new Counter({
     name: 'eventlane_events_written_total',
     help: 'Events written by appends (replays write none)',
@@ -121,76 +164,27 @@ export function createMetrics(): ServerMetrics {
     labelNames: ['operation', 'kind'] as const,
     registers: [registry],
   });
-  const retryable = new Counter({
-    name: 'eventlane_retryable_responses_total',
-    help: 'Answers that tell a syncing client to back off and retry: 429 (rate limit) and 503 (storage unavailable)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-  });
-  for (const status of ['429', '503']) retryable.inc({ status }, 0);
-  const backgroundFailures = new Counter({
-    name: 'eventlane_storage_background_failures_total',
-    help: 'Storage work after an answer or in the background that failed and is retried or repaired later (MongoDB: stream_head, marker, sequencer, liveness, incarnation_check)',
-    labelNames: ['operation'] as const,
-    registers: [registry],
-  });
-  for (const outcome of ['written', 'replay', 'version_conflict', 'duplicate_event_id', 'error']) appends.inc({ outcome }, 0);
-
-  const countFailure = (operation: string, error: unknown) => {
-    if (error instanceof StoreError && error.code !== 'UNAVAILABLE') return; // an answer, not a storage failure
-    storageErrors.inc({ operation, kind: error instanceof StoreError ? 'unavailable' : 'unexpected' });
-  };
-
   return {
-    registry,
-    requests,
-    duration,
-    retryable,
-    backgroundFailures,
-    webhooks: createWebhookMetrics(registry),
-    instrument(storage) {
-      return new Proxy(storage, {
-        get(target, property, receiver) {
-          const value: unknown = Reflect.get(target, property, receiver);
-          if (typeof value !== 'function' || typeof property !== 'string') return value;
-          return (...args: unknown[]) => {
-            let result: unknown;
-            try {
-              result = (value as (...a: unknown[]) => unknown).apply(target, args);
-            } catch (error) {
-              countFailure(property, error);
-              throw error;
-            }
-            if (!(result instanceof Promise)) return result;
-            return result.then(
-              (resolved: unknown) => {
-                if (property === 'append') {
-                  const written = (resolved as { eventsWritten: number }).eventsWritten;
-                  if (written === 0) {
-                    replays.inc();
-                    appends.inc({ outcome: 'replay' });
-                  } else {
-                    eventsWritten.inc(written);
-                    appends.inc({ outcome: 'written' });
-                  }
-                }
-                return resolved;
-              },
-              (error: unknown) => {
-                if (property === 'append') {
-                  if (error instanceof VersionConflictError) {
-                    conflicts.inc();
-                    appends.inc({ outcome: 'version_conflict' });
-                  } else if (error instanceof DuplicateEventIdError) appends.inc({ outcome: 'duplicate_event_id' });
-                  else appends.inc({ outcome: 'error' });
-                }
-                countFailure(property, error);
-                throw error;
-              },
-            );
-          };
-        },
-      });
+    appended(result) {
+      if (result.eventsWritten === 0) {
+        replays.inc();
+        outcome.replay.inc();
+      } else {
+        eventsWritten.inc(result.eventsWritten);
+        outcome.written.inc();
+      }
+    },
+    appendRefused(error) {
+      if (error instanceof VersionConflictError) {
+        // The 409 of a version conflict is counted here (and as a 409 response by the request hook).
+        conflicts.inc();
+        outcome.version_conflict.inc();
+      } else if (error instanceof DuplicateEventIdError) outcome.duplicate_event_id.inc();
+      else outcome.error.inc();
+    },
+    failed(operation, error) {
+      if (error instanceof StoreError && error.code !== 'UNAVAILABLE') return; // an answer, not a storage failure
+      storageErrors.inc({ operation, kind: error instanceof StoreError ? 'unavailable' : 'unexpected' });
     },
   };
 }
@@ -198,16 +192,26 @@ export function createMetrics(): ServerMetrics {
 /** `GET /metrics` (Prometheus text format) and the per-request counters. */
 export function registerMetrics(server: FastifyInstance, metrics: ServerMetrics): void {
   const { requests, duration, retryable } = metrics;
-  server.addHook('onResponse', async (request, reply) => {
+  // Label sets bound once per method, route and status (a bounded set: route patterns, our statuses).
+  const bound = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route' | 'status'>; retryable?: Counter.Internal }>();
+  server.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label: a scanner must not be able to create series.
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
-    if (reply.statusCode === 429 || reply.statusCode === 503) retryable.inc({ status: labels.status });
+    const route = request.routeOptions.url ?? 'unmatched';
+    const name = `${request.method} ${reply.statusCode} ${route}`;
+    let series = bound.get(name);
+    if (!series) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      series = {
+        requests: requests.labels(labels),
+        duration: duration.labels(labels),
+        ...(reply.statusCode === 429 || reply.statusCode === 503 ? { retryable: retryable.labels({ status: labels.status }) } : {}),
+      };
+      bound.set(name, series);
+    }
+    series.requests.inc();
+    series.duration.observe(reply.elapsedTime / 1000);
+    series.retryable?.inc();
+    done();
   });
   server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await metrics.registry.metrics();

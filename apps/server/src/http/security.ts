@@ -1,11 +1,10 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { hashApiKey, looksLikeApiKey } from '../apiKeys.js';
-import { apiKeyFromHeaders } from './auth.js';
+import { decorateKeyHash, keyHashOf } from './auth.js';
 import { tooManyRequests } from './errors.js';
+import { staticSecurityHeaders } from './securityHeaders.js';
 
 export interface SecurityOptions {
   /** Requests per API key (per client IP for requests without a well-formed key) per window; 0 turns the limiter off. */
@@ -22,7 +21,7 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
 });
 
 /** Probes and scrapes are not clients: a load balancer or Prometheus must never be throttled into marking us down. */
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The limiter's bucket: the SHA-256 of a well-formed API key (never the key itself, which would sit
@@ -30,8 +29,8 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * behind one NAT sync at once while one noisy key cannot starve the others.
  */
 export function rateLimitKey(request: FastifyRequest): string {
-  const key = apiKeyFromHeaders(request.headers);
-  return key !== null && looksLikeApiKey(key) ? `key:${hashApiKey(key)}` : `ip:${request.ip}`;
+  const hash = keyHashOf(request);
+  return hash !== '' ? `key:${hash}` : `ip:${request.ip}`;
 }
 
 /**
@@ -42,19 +41,30 @@ export function rateLimitKey(request: FastifyRequest): string {
  */
 export function registerSecurity(server: FastifyInstance, options: Partial<SecurityOptions> = {}): void {
   const settings: SecurityOptions = { ...DEFAULT_SECURITY, ...options };
+  decorateKeyHash(server);
 
-  void server.register(helmet, {
-    global: true,
+  const securityHeaders = staticSecurityHeaders({
     // Helmet's default CSP otherwise; but the default listener is plain http on 127.0.0.1, where
     // `upgrade-insecure-requests` would send the admin app's own assets to an https port that isn't there.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  // The first hook of every request (404s and errors included): set before anything can answer.
+  server.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
 
   // Fastify's own JSON parser drops secure-json-parse's reason, so a `__proto__` body would answer
   // a bare `invalid_json`; this one keeps the SyntaxError, which errors.ts maps to `forbidden_key`.
   server.removeContentTypeParser('application/json');
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) {
+      // Many clients send `Content-Type: application/json` on every request, bodiless DELETEs
+      // included: a route that takes no body (and a URL with no route) treats it as no body.
+      // A route with a body schema still answers that an empty body is not JSON.
+      if (request.routeOptions.schema?.body === undefined) return done(null, undefined);
+      return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
+    }
     try {
       done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
@@ -81,7 +91,6 @@ export function registerSecurity(server: FastifyInstance, options: Partial<Secur
     max: settings.rateLimitMax,
     timeWindow: settings.rateLimitWindowMs,
     keyGenerator: rateLimitKey,
-    allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]!),
     errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
     onExceeded: (request) => request.log.warn({ limiter: 'per-key' }, 'rate limit exceeded'),
   });
@@ -90,6 +99,6 @@ export function registerSecurity(server: FastifyInstance, options: Partial<Secur
   });
   // Added synchronously so that it precedes the auth hook; the limiter itself exists once the plugin loaded.
   server.addHook('onRequest', async (request, reply) => {
-    if (limiter) await limiter(request, reply);
+    if (limiter && !UNLIMITED_ROUTES.has(request.routeOptions.url!)) await limiter(request, reply);
   });
 }

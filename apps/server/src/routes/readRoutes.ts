@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   eventStoreParamsSchema,
@@ -16,12 +16,31 @@ import {
   streamsPageResponseSchema,
 } from '@eventlane/contracts';
 import type { HandlerDeps } from '../handlers/deps.js';
-import { readStoreEvents, readStreamEvents, readWholeStream } from '../handlers/events.js';
+import {
+  readStoreEvents,
+  readStoreEventsJson,
+  readStreamEvents,
+  readStreamEventsJson,
+  readWholeStream,
+  readWholeStreamJson,
+} from '../handlers/events.js';
 import { searchStoreEvents } from '../handlers/search.js';
 import { listStreams } from '../handlers/streams.js';
 import { readErrorResponses } from './errorResponses.js';
 
-/** Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. */
+/**
+ * Answers JSON text as it is: Fastify's serializer (and the zod response check) run on objects
+ * only. The route's response schema still documents the shape; the text is built to it (eventsJson.ts).
+ */
+function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+/**
+ * Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. The
+ * event reads answer JSON text with the stored data spliced in when the storage can read it so
+ * (SQLite), and the parsed page otherwise (MongoDB).
+ */
 export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
 
@@ -40,7 +59,10 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
         response: { 200: streamResponseSchema, ...readErrorResponses },
       },
     },
-    async (request) => readWholeStream(deps, request.auth!, request.params),
+    async (request, reply) => {
+      const json = await readWholeStreamJson(deps, request.auth!, request.params);
+      return json === null ? readWholeStream(deps, request.auth!, request.params) : sendJson(reply, json);
+    },
   );
 
   app.get(
@@ -57,7 +79,11 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
         response: { 200: eventsPageResponseSchema, ...readErrorResponses },
       },
     },
-    async (request) => readStreamEvents(deps, request.auth!, { ...request.params, ...request.query }),
+    async (request, reply) => {
+      const input = { ...request.params, ...request.query };
+      const json = await readStreamEventsJson(deps, request.auth!, input);
+      return json === null ? readStreamEvents(deps, request.auth!, input) : sendJson(reply, json);
+    },
   );
 
   app.get(
@@ -76,7 +102,11 @@ export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): 
         response: { 200: globalEventsPageResponseSchema, ...readErrorResponses },
       },
     },
-    async (request) => readStoreEvents(deps, request.auth!, { ...request.params, ...request.query }),
+    async (request, reply) => {
+      const input = { ...request.params, ...request.query };
+      const json = await readStoreEventsJson(deps, request.auth!, input);
+      return json === null ? readStoreEvents(deps, request.auth!, input) : sendJson(reply, json);
+    },
   );
 
   app.get(

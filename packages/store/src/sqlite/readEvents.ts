@@ -1,5 +1,5 @@
 import type { GlobalEvent } from '@eventlane/contracts';
-import type { EventsPage, Scope, SortDirection } from '../eventStore.js';
+import type { EventsPage, JsonTextEvent, Scope, SortDirection } from '../eventStore.js';
 import type { Connection } from './connection.js';
 
 const EVENT_COLUMNS = `event_id AS eventId, stream_id AS streamId, stream_type AS streamType,
@@ -7,10 +7,7 @@ const EVENT_COLUMNS = `event_id AS eventId, stream_id AS streamId, stream_type A
   schema_version AS schemaVersion, transaction_id AS transactionId, created_at AS createdAt`;
 
 /** SQLite gives every event its global position in the append, so every row has one. */
-interface EventRow extends Omit<GlobalEvent, 'data' | 'metadata'> {
-  data: string;
-  metadata: string | null;
-}
+type EventRow = JsonTextEvent<GlobalEvent>;
 
 export function toStoredEvent(row: EventRow): GlobalEvent {
   return {
@@ -33,12 +30,16 @@ export interface EventQuery {
   includeCount?: boolean;
 }
 
+/** How a read gives each row: parsed (the port's reads) or with data and metadata as stored text (`jsonText`). */
+export type RowForm<E> = (row: EventRow) => E;
+export const asJsonText: RowForm<EventRow> = (row) => row;
+
 /**
  * The query behind readStream and readStore. Each combination of present filters is its own SQL
  * text, prepared once. An empty `types` list means no type filter. Reads one row past `limit` to
  * answer `hasMore` without counting. Call inside a read transaction when other reads must agree.
  */
-export function readEvents(connection: Connection, scope: Scope, query: EventQuery): EventsPage<GlobalEvent> {
+export function readEvents<E>(connection: Connection, scope: Scope, query: EventQuery, form: RowForm<E>): EventsPage<E> {
   const where = ['org = ?', 'store = ?'];
   const params: unknown[] = [scope.org, scope.store];
   if (query.streamId !== undefined) {
@@ -66,7 +67,7 @@ export function readEvents(connection: Connection, scope: Scope, query: EventQue
   const rows = connection
     .statement(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} ${direction} LIMIT ? OFFSET ?`)
     .all(...params, limit + 1, offset) as EventRow[];
-  const page: EventsPage<GlobalEvent> = { events: rows.slice(0, limit).map(toStoredEvent), hasMore: rows.length > limit };
+  const page: EventsPage<E> = { events: rows.slice(0, limit).map(form), hasMore: rows.length > limit };
   if (query.includeCount) {
     const { total } = connection
       .statement(`SELECT COUNT(*) AS total FROM events WHERE ${where.join(' AND ')}`)

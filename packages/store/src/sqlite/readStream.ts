@@ -1,12 +1,13 @@
+import type { StoredEvent } from '@eventlane/contracts';
 import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore.js';
 import { run, type Connection } from './connection.js';
-import { readEvents } from './readEvents.js';
+import { readEvents, toStoredEvent, type RowForm } from './readEvents.js';
 
-export type ReadStream = (
+export type ReadStream<E = StoredEvent> = (
   scope: Scope,
   streamId: string,
   options: ReadStreamOptions,
-) => Promise<EventsPage & { currentStreamVersion: number }>;
+) => Promise<EventsPage<E> & { currentStreamVersion: number }>;
 
 export function streamVersion(connection: Connection, scope: Scope, streamId: string): number {
   const row = connection
@@ -16,7 +17,9 @@ export function streamVersion(connection: Connection, scope: Scope, streamId: st
 }
 
 /** A stream's events by stream position. The page and the version come from one snapshot. */
-export function readStream(connection: Connection): ReadStream {
+export function readStream(connection: Connection): ReadStream;
+export function readStream<E>(connection: Connection, form: RowForm<E>): ReadStream<E>;
+export function readStream(connection: Connection, form: RowForm<unknown> = toStoredEvent): ReadStream<unknown> {
   const read = connection.db.transaction((scope: Scope, streamId: string, options: ReadStreamOptions) => {
     const page = readEvents(connection, scope, {
       position: 'stream_position',
@@ -28,7 +31,7 @@ export function readStream(connection: Connection): ReadStream {
       offset: options.offset,
       sortDirection: options.sortDirection,
       includeCount: options.includeCount,
-    });
+    }, form);
     return { ...page, currentStreamVersion: streamVersion(connection, scope, streamId) };
   });
   return (scope, streamId, options) => run(() => read.deferred(scope, streamId, options));

@@ -6,6 +6,7 @@ import { createConnection, run, toStoreError } from './connection.js';
 import { openDatabase, type SQLiteStorageOptions } from './database.js';
 import { keyOperations } from './keys.js';
 import { listStreams, registerRegexp } from './listStreams.js';
+import { asJsonText } from './readEvents.js';
 import { readStore } from './readStore.js';
 import { readStream } from './readStream.js';
 import { storeOperations } from './stores.js';
@@ -69,6 +70,8 @@ export async function getSQLiteStorage(options: SQLiteStorageOptions): Promise<S
     },
     readStream: readStream(connection),
     readStore: readStore(connection),
+    // The same reads, data and metadata as stored: the server splices them into its answers.
+    jsonText: { readStream: readStream(connection, asJsonText), readStore: readStore(connection, asJsonText) },
     listStreams: listStreams(connection),
     ...storeOperations(connection),
     ...keyOperations(connection),
