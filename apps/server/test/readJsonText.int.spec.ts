@@ -11,8 +11,8 @@ const EVENTS = [
 ];
 
 /**
- * Issue 15: on SQLite the REST event reads answer JSON text with the stored data spliced in
- * (handlers/eventsJson.ts); on MongoDB they go through Fastify's serializer. Either way the text
+ * Issue 15: on both backends the REST event reads answer JSON text with the stored data spliced in
+ * (handlers/eventsJson.ts, `storage.jsonText`); tRPC takes the parsed path. The REST text
  * must be exactly what serialising the tRPC answer (the parsed path) through the REST response
  * schema gives: same shape, same key order, same values.
  */

@@ -51,7 +51,8 @@ export function readStoreEvents(deps: HandlerDeps, auth: AuthContext, input: Sto
 /*
  * The same three answers as JSON text for the REST routes: each event's stored data and metadata
  * are spliced in, never parsed and serialised again (issue 15). Same shape, same errors; null when
- * the storage has no JSON-text reads (MongoDB), and the route answers with the parsed handler.
+ * the storage has no JSON-text reads (both adapters have them today), and the route answers with the
+ * parsed handler.
  */
 
 export async function readWholeStreamJson(deps: HandlerDeps, auth: AuthContext, input: WholeStreamInput): Promise<string | null> {

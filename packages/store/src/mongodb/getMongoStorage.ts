@@ -9,6 +9,7 @@ import { mongoKeyStore } from './keys.js';
 import { listStreams } from './listStreams.js';
 import { Liveness } from './liveness.js';
 import { MarkerBook } from './markers.js';
+import { toJsonTextEvent } from './pages.js';
 import { readStore } from './readStore.js';
 import { readStream } from './readStream.js';
 import { ensureSchema, probeMultikeyUnique } from './indexes.js';
@@ -123,6 +124,11 @@ export async function getMongoStorage(options: MongoStorageOptions): Promise<Sto
     append: (scope, streamId, events, appendOptions) => appendToStream(ctx, scope, streamId, events, appendOptions),
     readStream: (scope, streamId, readOptions) => readStream(ctx, scope, streamId, readOptions),
     readStore: (scope, readOptions) => readStore(ctx, scope, readOptions),
+    // Commits keep data and metadata as JSON text already: answers can splice it (issue 15).
+    jsonText: {
+      readStream: (scope, streamId, readOptions) => readStream(ctx, scope, streamId, readOptions, toJsonTextEvent),
+      readStore: (scope, readOptions) => readStore(ctx, scope, readOptions, toJsonTextEvent),
+    },
     listStreams: (scope, listOptions) => listStreams(ctx, scope, listOptions),
     createStore: (scope, storeOptions) => createStore(ctx, scope, storeOptions),
     getStore: (scope) => getStore(ctx, scope),

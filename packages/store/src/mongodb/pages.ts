@@ -1,25 +1,36 @@
 import type { StoredEvent } from '@eventlane/contracts';
-import type { SortDirection } from '../eventStore.js';
+import type { JsonTextEvent, SortDirection } from '../eventStore.js';
 import type { CommitDoc, EventDoc } from './schema.js';
 
 /** Commits read per query while filling a page (a commit holds 1 to 1000 events). */
 export const COMMITS_PER_QUERY = 100;
 
-export function toStoredEvent(commit: CommitDoc, e: EventDoc, index: number, globalFrom: number | null): StoredEvent {
+/** How a read gives each event: parsed (the port's reads) or with data and metadata as stored JSON text (`jsonText`). */
+export type EventForm<E> = (commit: CommitDoc, e: EventDoc, index: number, globalFrom: number | null) => E;
+
+/** The event with data and metadata as stored: `JSON.stringify` of what was appended (encodeEvents). */
+export const toJsonTextEvent: EventForm<JsonTextEvent> = (commit, e, index, globalFrom) => ({
+  eventId: e.eventId,
+  streamId: commit.streamId,
+  streamType: commit.streamType,
+  streamPosition: commit.fromVersion + index,
+  globalPosition: globalFrom === null ? null : globalFrom + index,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
+  schemaVersion: e.schemaVersion,
+  transactionId: commit.transactionId,
+  createdAt: commit.createdAt.toISOString(),
+});
+
+export const toStoredEvent: EventForm<StoredEvent> = (commit, e, index, globalFrom) => {
+  const event = toJsonTextEvent(commit, e, index, globalFrom);
   return {
-    eventId: e.eventId,
-    streamId: commit.streamId,
-    streamType: commit.streamType,
-    streamPosition: commit.fromVersion + index,
-    globalPosition: globalFrom === null ? null : globalFrom + index,
-    type: e.type,
-    data: JSON.parse(e.data) as Record<string, unknown>,
-    metadata: e.metadata === null ? null : (JSON.parse(e.metadata) as Record<string, unknown>),
-    schemaVersion: e.schemaVersion,
-    transactionId: commit.transactionId,
-    createdAt: commit.createdAt.toISOString(),
+    ...event,
+    data: JSON.parse(event.data) as Record<string, unknown>,
+    metadata: event.metadata === null ? null : (JSON.parse(event.metadata) as Record<string, unknown>),
   };
-}
+};
 
 /** A commit in the order a read walks, with the position its first event has on the read's chain. */
 export interface Placed {
@@ -44,8 +55,8 @@ export interface PageSpec {
  * Fills a page from commits in read order: skips `offset` matches, takes `limit`, and looks one
  * further for `hasMore`. `batches` yields the commits a query at a time and stops at a hole.
  */
-export async function fillPage(batches: AsyncIterable<Placed[]>, spec: PageSpec): Promise<{ events: StoredEvent[]; hasMore: boolean }> {
-  const events: StoredEvent[] = [];
+export async function fillPage<E>(batches: AsyncIterable<Placed[]>, spec: PageSpec, form: EventForm<E>): Promise<{ events: E[]; hasMore: boolean }> {
+  const events: E[] = [];
   if (spec.from > spec.to || spec.limit <= 0) return { events, hasMore: false };
   let skipped = 0;
   for await (const batch of batches) {
@@ -61,7 +72,7 @@ export async function fillPage(batches: AsyncIterable<Placed[]>, spec: PageSpec)
           continue;
         }
         if (events.length === spec.limit) return { events, hasMore: true };
-        events.push(toStoredEvent(commit, commit.events[i]!, i, globalFrom));
+        events.push(form(commit, commit.events[i]!, i, globalFrom));
       }
     }
   }

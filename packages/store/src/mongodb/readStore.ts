@@ -1,9 +1,9 @@
-import type { GlobalEvent } from '@eventlane/contracts';
+import type { GlobalEvent, StoredEvent } from '@eventlane/contracts';
 import type { Filter } from 'mongodb';
-import type { EventsPage, ReadStoreOptions, Scope } from '../eventStore.js';
+import type { EventsPage, JsonTextEvent, ReadStoreOptions, Scope } from '../eventStore.js';
 import type { MongoContext } from './context.js';
 import { guard } from './errors.js';
-import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages.js';
+import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, toStoredEvent, type EventForm, type PageSpec, type Placed } from './pages.js';
 import type { PositionDoc } from './schema.js';
 import { nextPosition } from './sequenceOrder.js';
 import { currentHandle } from './storeHandle.js';
@@ -19,8 +19,17 @@ import { currentHandle } from './storeHandle.js';
  * cannot see holes (other positions are skipped on purpose); they rely on the same order of claims
  * and on majority reads: a snapshot that holds a position holds every position before it.
  */
-export async function readStore(ctx: MongoContext, scope: Scope, options: ReadStoreOptions): Promise<EventsPage<GlobalEvent>> {
-  return guard(async (): Promise<EventsPage<GlobalEvent>> => {
+export function readStore(ctx: MongoContext, scope: Scope, options: ReadStoreOptions): Promise<EventsPage<GlobalEvent>>;
+export function readStore(ctx: MongoContext, scope: Scope, options: ReadStoreOptions, form: EventForm<JsonTextEvent>): Promise<EventsPage<JsonTextEvent<GlobalEvent>>>;
+export function readStore(
+  ctx: MongoContext,
+  scope: Scope,
+  options: ReadStoreOptions,
+  form: EventForm<StoredEvent | JsonTextEvent> = toStoredEvent,
+): Promise<EventsPage<GlobalEvent | JsonTextEvent<GlobalEvent>>> {
+  // Positions exist for every event read here: globalPosition is never null on this path.
+  type Read = GlobalEvent | JsonTextEvent<GlobalEvent>;
+  return guard(async (): Promise<EventsPage<Read>> => {
     const handle = await currentHandle(ctx, scope);
     const direction = options.sortDirection ?? 'asc';
     const from = Math.max(0, options.fromPosition ?? 0);
@@ -40,8 +49,8 @@ export async function readStore(ctx: MongoContext, scope: Scope, options: ReadSt
       offset: unfiltered ? 0 : (options.offset ?? 0),
       limit: options.limit,
     };
-    const page = await fillPage(positionBatches(ctx, base, spec, unfiltered), spec);
-    const result: EventsPage<GlobalEvent> = { events: page.events as GlobalEvent[], hasMore: page.hasMore };
+    const page = await fillPage(positionBatches(ctx, base, spec, unfiltered), spec, form);
+    const result: EventsPage<Read> = { events: page.events as Read[], hasMore: page.hasMore };
     if (options.includeCount) {
       result.total = unfiltered
         ? Math.max(0, Math.min(to, (await nextPosition(ctx, scope, handle.inc)) - 1) - from + 1)

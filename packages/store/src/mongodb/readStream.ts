@@ -1,7 +1,8 @@
-import type { EventsPage, ReadStreamOptions, Scope } from '../eventStore.js';
+import type { StoredEvent } from '@eventlane/contracts';
+import type { EventsPage, JsonTextEvent, ReadStreamOptions, Scope } from '../eventStore.js';
 import type { MongoContext } from './context.js';
 import { guard } from './errors.js';
-import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, type PageSpec, type Placed } from './pages.js';
+import { COMMITS_PER_QUERY, commitsWanted, fillPage, shiftBounds, toStoredEvent, type EventForm, type PageSpec, type Placed } from './pages.js';
 import type { CommitDoc } from './schema.js';
 import { currentHandle } from './storeHandle.js';
 import { chainEnd } from './streamHeads.js';
@@ -12,12 +13,21 @@ import { chainEnd } from './streamHeads.js';
  * event's global position comes from the position documents; `null` for commits the sequencer has
  * not reached yet.
  */
-export async function readStream(
+export function readStream(ctx: MongoContext, scope: Scope, streamId: string, options: ReadStreamOptions): Promise<EventsPage & { currentStreamVersion: number }>;
+export function readStream(
   ctx: MongoContext,
   scope: Scope,
   streamId: string,
   options: ReadStreamOptions,
-): Promise<EventsPage & { currentStreamVersion: number }> {
+  form: EventForm<JsonTextEvent>,
+): Promise<EventsPage<JsonTextEvent> & { currentStreamVersion: number }>;
+export function readStream(
+  ctx: MongoContext,
+  scope: Scope,
+  streamId: string,
+  options: ReadStreamOptions,
+  form: EventForm<StoredEvent | JsonTextEvent> = toStoredEvent,
+): Promise<EventsPage<StoredEvent | JsonTextEvent> & { currentStreamVersion: number }> {
   return guard(async () => {
     const handle = await currentHandle(ctx, scope);
     if (!handle) return { events: [], hasMore: false, currentStreamVersion: 0, ...(options.includeCount ? { total: 0 } : {}) };
@@ -32,7 +42,7 @@ export async function readStream(
     const spec: PageSpec = types
       ? { direction, from, to, types, offset, limit: options.limit }
       : { direction, ...shiftBounds(from, to, offset, direction), offset: 0, limit: options.limit };
-    const page = await fillPage(chainBatches(ctx, scope, inc, streamId, spec), spec);
+    const page = await fillPage(chainBatches(ctx, scope, inc, streamId, spec), spec, form);
     if (!options.includeCount) return { ...page, currentStreamVersion };
     const total = types ? await countTypes(ctx, scope, inc, streamId, from, to, types) : Math.max(0, to - from + 1);
     return { ...page, total, currentStreamVersion };
