@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Storage } from '@eventlane/store';
 import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
-import { cpuMsOf, ferretdbBinary, ferretdbCommandCounts, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { measureLoadCost, type LoadCost } from './loadCost';
+import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom, zipf } from './random';
 import { startRoundRobinProxy } from './roundRobinProxy';
 
@@ -49,9 +50,9 @@ export interface StormResult {
   /** Answers that left an outcome unknown, by kind (`503 Service unavailable`, `network TypeError`). */
   transient: Record<string, number>;
   /** CPU time used during the load by the database process and by the server instances (no-kill runs only), ms. */
-  cpuMs: { database: number | null; servers: number | null };
+  cpuMs: LoadCost['cpuMs'];
   /** Commands the MongoDB-wire server received during the load, by name (MongoDB no-kill runs only). */
-  databaseCommands: Record<string, number> | null;
+  databaseCommands: LoadCost['databaseCommands'];
   durationMs: number;
 }
 
@@ -80,16 +81,6 @@ async function explainMongo(uri: string, operations: Operation[], violations: Vi
   }
 }
 
-/** CPU ms of several processes together; null if any cannot be read. */
-function sumCpu(pids: Array<number | undefined>): number | null {
-  let total = 0;
-  for (const pid of pids) {
-    const ms = cpuMsOf(pid);
-    if (ms === null) return null;
-    total += ms;
-  }
-  return total;
-}
 const ORG = 'default';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -298,26 +289,13 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     }
   };
 
-  const cpuNow = () => ({
-    database: database ? cpuMsOf(database.pid) : null,
-    servers: sumCpu(servers.map((s) => s.child.pid)),
-  });
-  let cpuMs: StormResult['cpuMs'] = { database: null, servers: null };
-  let databaseCommands: StormResult['databaseCommands'] = null;
+  let cost: LoadCost = { cpuMs: { database: null, servers: null }, databaseCommands: null };
   try {
     const readerDone = readerLoop();
-    const cpuBefore = cpuNow();
-    const commandsBefore = debugPort === undefined ? null : await ferretdbCommandCounts(debugPort);
+    const endCost = await measureLoadCost(() => ({ database: database?.pid, servers: servers.map((s) => s.child.pid) }), debugPort);
     await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
-    const cpuAfter = cpuNow();
-    const commandsAfter = debugPort === undefined ? null : await ferretdbCommandCounts(debugPort);
-    if (options.kill === 'none') {
-      const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
-      cpuMs = { database: delta(cpuBefore.database, cpuAfter.database), servers: delta(cpuBefore.servers, cpuAfter.servers) };
-    }
-    if (commandsBefore && commandsAfter) {
-      databaseCommands = Object.fromEntries(Object.entries(commandsAfter).map(([name, n]) => [name, n - (commandsBefore[name] ?? 0)]).filter(([, n]) => (n as number) > 0));
-    }
+    // With kills, the processes measured at the end are not those of the start.
+    if (options.kill === 'none') cost = await endCost();
     readerStop = true;
     await readerDone;
     for (const server of servers) await killHard(server.child);
@@ -362,8 +340,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       readerSaw: reader.length,
       violations,
       transient,
-      cpuMs,
-      databaseCommands,
+      ...cost,
       durationMs: Date.now() - started,
     };
   } finally {
