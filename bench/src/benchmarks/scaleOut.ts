@@ -194,6 +194,7 @@ export async function scaleOut(context: BenchContext): Promise<BenchmarkResult> 
     const storage = await getMongoStorage({ uri: mongo.uri, dbName });
     // BENCH_SCALE_BIG_EVENTS: filling 100,000 events on FerretDB v1 (which scans every query) takes long.
     const bigEvents = Number(process.env.BENCH_SCALE_BIG_EVENTS ?? (context.quick ? 2_000 : 100_000));
+    if (!Number.isInteger(bigEvents) || bigEvents < 160) throw new Error(`BENCH_SCALE_BIG_EVENTS must be a whole number of at least 160, not ${JSON.stringify(process.env.BENCH_SCALE_BIG_EVENTS)}`);
     try {
       const timeAppends = async (store: string, count: number) => {
         const times: number[] = [];
