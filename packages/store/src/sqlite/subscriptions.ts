@@ -139,6 +139,10 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
   );
   const attempts = db.prepare(`SELECT * FROM subscription_deliveries WHERE ${where} ORDER BY id DESC LIMIT ?`);
 
+  /** The configuration's columns, in the order both the insert and the update list them. */
+  const configColumns = (config: SubscriptionConfig) =>
+    [config.url, config.eventTypes === null ? null : JSON.stringify(config.eventTypes), config.streamType, config.streamIdPattern, config.batchSize, config.description] as const;
+
   const create = db.transaction((key: SubscriptionKey, config: SubscriptionConfig, init: { position: number; sealedSecret: string }) => {
     if ((countOfStore.get(key.org, key.store) as { n: number }).n >= MAX_SUBSCRIPTIONS_PER_STORE) {
       throw new StoreError('SUBSCRIPTION_LIMIT', `A store may have at most ${MAX_SUBSCRIPTIONS_PER_STORE} subscriptions`);
@@ -146,12 +150,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
     const now = new Date().toISOString();
     insert.run(
       ...byKey(key),
-      config.url,
-      config.eventTypes === null ? null : JSON.stringify(config.eventTypes),
-      config.streamType,
-      config.streamIdPattern,
-      config.batchSize,
-      config.description,
+      ...configColumns(config),
       init.position,
       init.sealedSecret,
       now,
@@ -176,12 +175,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
          status = ?, position = ?, consecutive_failures = ?, last_error = ?, next_attempt_at = ?, pending = ?, generation = ?, updated_at = ?
         WHERE ${where}`,
     ).run(
-      config.url,
-      config.eventTypes === null ? null : JSON.stringify(config.eventTypes),
-      config.streamType,
-      config.streamIdPattern,
-      config.batchSize,
-      config.description,
+      ...configColumns(config),
       status,
       replay ? change.position : current.position,
       replay ? 0 : current.consecutiveFailures,
