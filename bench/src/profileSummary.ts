@@ -68,7 +68,8 @@ for (const [id, us] of selfUs) {
     if (!frame.url) continue;
     const pkg = packageOf(frame.url);
     packages.add(pkg);
-    if (/\/(apps|packages)\/[^/]+\/(dist|src)\//.test(frame.url) && !frame.url.includes('node_modules')) ours.add(`${frame.functionName || '(anonymous)'} ${pkg}:${frame.lineNumber + 1}`);
+    const own = /\/((?:apps|packages)\/[^/]+\/(?:dist|src)\/.*)$/.exec(frame.url);
+    if (own && !frame.url.includes('node_modules')) ours.add(`${frame.functionName || '(anonymous)'} ${own[1]}:${frame.lineNumber + 1}`);
   }
   for (const pkg of packages) inclusivePackage.set(pkg, (inclusivePackage.get(pkg) ?? 0) + us);
   for (const fn of ours) inclusiveOurs.set(fn, (inclusiveOurs.get(fn) ?? 0) + us);
