@@ -52,6 +52,19 @@ export function makeEventInputSchema(limits: Pick<Limits, 'maxJsonDepth'> = DEFA
 export const eventInputSchema = makeEventInputSchema();
 export type EventInput = z.infer<typeof eventInputSchema>;
 
+/** Every event that repeats an earlier event's id within one append, with the earlier one's index. */
+export function repeatedEventIds(events: ReadonlyArray<{ eventId?: string | undefined }>): Array<{ eventId: string; first: number; index: number }> {
+  const seen = new Map<string, number>();
+  const repeated: Array<{ eventId: string; first: number; index: number }> = [];
+  events.forEach(({ eventId }, index) => {
+    if (eventId === undefined) return;
+    const first = seen.get(eventId);
+    if (first !== undefined) repeated.push({ eventId, first, index });
+    else seen.set(eventId, index);
+  });
+  return repeated;
+}
+
 export function makeAppendRequestSchema(limits: Pick<Limits, 'maxEventsPerAppend' | 'maxJsonDepth'> = DEFAULT_LIMITS) {
   return z.strictObject({
     events: z
@@ -59,18 +72,13 @@ export function makeAppendRequestSchema(limits: Pick<Limits, 'maxEventsPerAppend
       .min(1, 'At least one event is required')
       .max(limits.maxEventsPerAppend, `At most ${limits.maxEventsPerAppend} events per append`)
       .superRefine((events, ctx) => {
-        const seen = new Map<string, number>();
-        events.forEach((event, index) => {
-          if (event.eventId === undefined) return;
-          const first = seen.get(event.eventId);
-          if (first !== undefined) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `eventId ${event.eventId} appears twice in one append (events ${first} and ${index})`,
-              path: [index, 'eventId'],
-            });
-          } else seen.set(event.eventId, index);
-        });
+        for (const { eventId, first, index } of repeatedEventIds(events)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `eventId ${eventId} appears twice in one append (events ${first} and ${index})`,
+            path: [index, 'eventId'],
+          });
+        }
       }),
     options: z
       .strictObject({
