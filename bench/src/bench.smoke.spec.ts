@@ -32,7 +32,7 @@ describe('pnpm bench --quick', () => {
     expect(json).toBeDefined();
     expect(files).toContain(json!.replace(/\.json$/, '.md'));
     const report = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as { benchmarks: Array<{ name: string; notes: string[] }> };
-    expect(report.benchmarks.map((b) => b.name)).toEqual(['http', 'storage', 'hot', 'reads', 'drain', 'memory', 'scaleout', 'startup', 'drain-browser', 'webhooks']);
+    expect(report.benchmarks.map((b) => b.name)).toEqual(['http', 'mixed', 'storage', 'hot', 'reads', 'drain', 'memory', 'scaleout', 'startup', 'drain-browser', 'webhooks']);
     // The start-up (compiled server) and the browser drain (Chromium) ran, whatever their figures.
     const failed = report.benchmarks.filter((b) => ['startup', 'drain-browser'].includes(b.name) && b.notes.some((note) => note.startsWith('failed:')));
     expect(failed.map((b) => `${b.name}: ${b.notes.join(' ')}`)).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only http,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR] [--compare REF]
+ * `pnpm bench [--quick] [--only http,mixed,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR] [--compare REF]
  *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--skip-mongodb]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
@@ -22,6 +22,7 @@ import { clientDrain } from './benchmarks/clientDrain';
 import { hotStream } from './benchmarks/hotStream';
 import { httpAppends } from './benchmarks/httpAppends';
 import { memory } from './benchmarks/memory';
+import { mixedLoad } from './benchmarks/mixedLoad';
 import { reads } from './benchmarks/reads';
 import { scaleOut } from './benchmarks/scaleOut';
 import { startup } from './benchmarks/startup';
@@ -32,6 +33,7 @@ import { renderMarkdown, type RunReport } from './report';
 
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<BenchmarkResult>> = {
   http: httpAppends,
+  mixed: mixedLoad,
   storage,
   hot: hotStream,
   reads,
