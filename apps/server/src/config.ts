@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** SQLite: where appends commit; `thread` (default) keeps the fsync off the event loop, `inline` commits on it (docs/performance.md, "Mixed load"). */
+  sqliteWriter: 'thread' | 'inline';
   mongodbUri: string | null;
   mongodbDb: string;
   /** MongoDB adapter: bytes of per-instance cache, and the sequencer lease (see packages/store/src/mongodb/NOTES.md). */
@@ -32,6 +34,7 @@ const envSchema = z.object({
   PORT: intFrom(4000, 0).pipe(z.number().max(65535)),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
+  SQLITE_WRITER: z.enum(['thread', 'inline']).default('thread'),
   MONGODB_URI: z.string().min(1).optional(),
   MONGODB_DB: z.string().min(1).default('eventlane'),
   MONGODB_CACHE_BYTES: intFrom(16 * 1024 * 1024, 0),
@@ -81,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: resolve(e.DATA_DIR),
+    sqliteWriter: e.SQLITE_WRITER,
     mongodbUri: e.MONGODB_URI ?? null,
     mongodbDb: e.MONGODB_DB,
     mongodbCacheBytes: e.MONGODB_CACHE_BYTES,

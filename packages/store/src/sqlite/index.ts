@@ -1,1 +1,1 @@
-export { getSQLiteStorage, DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './sqliteStorage.js';
+export { getSQLiteStorage, writerOf, DEFAULT_SQLITE_FILE_NAME, type SQLiteStorageOptions } from './sqliteStorage.js';
