@@ -17,6 +17,8 @@ export interface Config {
   mongodbCacheBytes: number;
   mongodbLeaseMs: number;
   logLevel: string;
+  /** API-key lookups answered from memory for this long; 0 (default) is off (http/keyLookupCache.ts). */
+  authCacheTtlMs: number;
   limits: Limits;
   security: SecurityOptions;
   webhooks: Pick<WebhookOptions, 'enabled' | 'allowPrivateNetwork' | 'secretKey' | 'timeoutMs' | 'retry' | 'leaseTtlMs'>;
@@ -44,6 +46,7 @@ const envSchema = z.object({
   MAX_EVENTS_PER_APPEND: intFrom(DEFAULT_LIMITS.maxEventsPerAppend, 1),
   MAX_PAGE_SIZE: intFrom(DEFAULT_LIMITS.maxPageSize, 1),
   MAX_JSON_DEPTH: intFrom(DEFAULT_LIMITS.maxJsonDepth, 1),
+  AUTH_CACHE_TTL_MS: intFrom(0, 0).pipe(z.number().max(5_000)),
   RATE_LIMIT_MAX: intFrom(DEFAULT_SECURITY.rateLimitMax, 0),
   RATE_LIMIT_WINDOW_MS: intFrom(DEFAULT_SECURITY.rateLimitWindowMs, 1),
   CORS_ORIGINS: z
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     mongodbCacheBytes: e.MONGODB_CACHE_BYTES,
     mongodbLeaseMs: e.MONGODB_SEQUENCER_LEASE_MS,
     logLevel: e.LOG_LEVEL,
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxEventsPerAppend: e.MAX_EVENTS_PER_APPEND,

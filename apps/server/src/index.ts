@@ -8,7 +8,14 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const storage = await openStorage(config, { forServer: true });
   const first = await bootstrapStorage(storage);
-  const app = createServer({ storage, limits: config.limits, logLevel: config.logLevel, security: config.security, webhooks: config.webhooks });
+  const app = createServer({
+    storage,
+    limits: config.limits,
+    logLevel: config.logLevel,
+    security: config.security,
+    webhooks: config.webhooks,
+    authCacheTtlMs: config.authCacheTtlMs,
+  });
   const url = await app.start({ port: config.port, host: config.host });
 
   const where = storage.backend === 'sqlite' ? `SQLite in ${config.dataDir}` : `MongoDB database "${config.mongodbDb}"`;

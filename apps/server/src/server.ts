@@ -7,6 +7,7 @@ import { registerAdminApp } from './http/adminApp.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/clientErrors.js';
 import { instrumentStorage } from './http/instrumentedStorage.js';
+import { cacheKeyLookups } from './http/keyLookupCache.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { registerRouteCatalog } from './http/routeCatalog.js';
 import { registerSecurity, type SecurityOptions } from './http/security.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   liveTailPollMs?: number;
   /** Webhook delivery (issue 12): private networks, timeouts, backoff, lease, secret key. */
   webhooks?: Partial<WebhookOptions>;
+  /** API-key lookups answered from memory for this long (default 0: off); see http/keyLookupCache.ts for what it costs. */
+  authCacheTtlMs?: number;
 }
 
 export interface EventlaneServer {
@@ -59,7 +62,7 @@ export function createServer(options: ServerOptions): EventlaneServer {
   const metrics = createMetrics();
   // Appends through this server wake its live tails at once; polling covers other writers.
   let log: FastifyInstance['log'] | null = null;
-  const services = createServices(instrumentStorage(options.storage, metrics.storage), {
+  const services = createServices(cacheKeyLookups(instrumentStorage(options.storage, metrics.storage), { ttlMs: options.authCacheTtlMs ?? 0 }), {
     limits,
     liveTailPollMs: options.liveTailPollMs,
     systemInfo: createSystemInfo(options.storage, metrics),

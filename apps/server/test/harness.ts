@@ -42,10 +42,17 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { limits?: Partial<Limits>; storage?: Storage; security?: Partial<SecurityOptions>; webhooks?: Partial<WebhookOptions> } = {},
+  options: { limits?: Partial<Limits>; storage?: Storage; security?: Partial<SecurityOptions>; webhooks?: Partial<WebhookOptions>; authCacheTtlMs?: number } = {},
 ): Promise<TestServer> {
   const opened = options.storage ? { storage: options.storage, cleanup: () => {} } : await openTestStorage(backend);
-  const app = createServer({ storage: opened.storage, limits: options.limits, logLevel: 'silent', security: options.security, webhooks: options.webhooks });
+  const app = createServer({
+    storage: opened.storage,
+    limits: options.limits,
+    logLevel: 'silent',
+    security: options.security,
+    webhooks: options.webhooks,
+    authCacheTtlMs: options.authCacheTtlMs,
+  });
   const url = await app.start({ port: 0 });
   let orgs = 0;
   return {
