@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--only http,mixed,storage,hot,reads,drain,memory,scaleout,startup,drain-browser,webhooks] [--out DIR] [--profile DIR] [--compare REF]
- *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--skip-mongodb]`
+ *   [--seconds N] [--rounds N] [--shapes 1x1,1x4,1x16,10x16,100x16] [--sqlite-writers] [--auth-cache MS] [--skip-mongodb]`
  *
  * Runs the benchmarks, prints a markdown report and writes `results/<timestamp>.json` and `.md`.
  * Figures are printed, never asserted: on a shared machine only ratios within one run mean much.
@@ -8,7 +8,8 @@
  * server next to the working tree's, round by round (before/after tables from one run).
  * `--seconds` / `--rounds` / `--shapes` (events per request × connections) set the HTTP
  * benchmark's measured round length and count and what it measures; `--sqlite-writers` adds SQLite
- * with its appends committed inline (no writer thread) to the HTTP benchmark's rotation;
+ * with its appends committed inline (no writer thread) to the HTTP benchmark's rotation, and
+ * `--auth-cache MS` SQLite with API-key lookups cached for MS ms (`AUTH_CACHE_TTL_MS`);
  * `--skip-mongodb` leaves the MongoDB-wire server out of http, hot and reads.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       shapes: { type: 'string' },
       'sqlite-writers': { type: 'boolean', default: false },
+      'auth-cache': { type: 'string' },
       'skip-mongodb': { type: 'boolean', default: false },
     },
   });
@@ -88,6 +90,10 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  if (values['auth-cache'] !== undefined && !/^[1-9]\d*$/.test(values['auth-cache'])) {
+    console.error(`--auth-cache: "${values['auth-cache']}" is not a number of milliseconds above 0`);
     process.exit(2);
   }
   const outDir = resolve(values.out ?? join(benchDir, 'results'));
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values.shapes ? { shapes: values.shapes.split(',').map((shape) => shape.trim()) } : {}),
     sqliteWriters: values['sqlite-writers'],
+    ...(values['auth-cache'] ? { authCacheTtlMs: Number(values['auth-cache']) } : {}),
   });
   const started = new Date();
   const t0 = Date.now();

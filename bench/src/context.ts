@@ -52,6 +52,8 @@ export interface BenchContext {
   shapes?: string[];
   /** `--sqlite-writers`: the HTTP benchmark also measures SQLite with appends committed inline, in the same rotation. */
   sqliteWriters: boolean;
+  /** `--auth-cache MS`: also measure SQLite with `authCacheTtlMs` MS (0: not measured). */
+  authCacheTtlMs: number;
   /** The commit `--compare` names (resolved and built on first use), or null without `--compare`. */
   baseline(): Promise<{ dir: string; commit: string } | null>;
   /**
@@ -65,8 +67,11 @@ export interface BenchContext {
   close(): Promise<void>;
 }
 
-/** `sqlite-inline`: SQLite with appends committed on the event loop (`writer: 'inline'`) instead of the writer thread. */
-export type SharedServerKind = 'noop' | 'stub' | 'sqlite' | 'sqlite-inline' | 'mongodb';
+/**
+ * `sqlite-inline`: SQLite with appends committed on the event loop (`writer: 'inline'`) instead of
+ * the writer thread. `sqlite-auth-cache`: SQLite with API-key lookups cached (`--auth-cache MS`).
+ */
+export type SharedServerKind = 'noop' | 'stub' | 'sqlite' | 'sqlite-inline' | 'sqlite-auth-cache' | 'mongodb';
 export type TreeName = 'current' | 'baseline';
 export type SharedServer = ServerProcess & { dataDir?: string; mongoUri?: string; dbName?: string };
 
@@ -79,6 +84,7 @@ export function createContext(options: {
   rounds?: number;
   shapes?: string[];
   sqliteWriters?: boolean;
+  authCacheTtlMs?: number;
 }): BenchContext {
   const dirs: string[] = [];
   let mongo: Promise<MongoTestServer> | null = null;
@@ -95,6 +101,7 @@ export function createContext(options: {
     ...(options.rounds ? { rounds: options.rounds } : {}),
     ...(options.shapes ? { shapes: options.shapes } : {}),
     sqliteWriters: options.sqliteWriters ?? false,
+    authCacheTtlMs: options.authCacheTtlMs ?? 0,
     baseline() {
       if (!context.compare) return Promise.resolve(null);
       baseline ??= prepareTree(context.compare);
@@ -126,9 +133,10 @@ export function createContext(options: {
           const treeEnv: Record<string, string> = base ? { BENCH_TREE: base.dir } : {};
           const label = `server-${kind}${base ? '-baseline' : ''}`;
           if (kind === 'stub') return spawnServer('eventlane', { env: { ...treeEnv, BENCH_BACKEND: 'stub' }, nodeArgs: profile(label) });
-          if (kind === 'sqlite' || kind === 'sqlite-inline') {
+          if (kind === 'sqlite' || kind === 'sqlite-inline' || kind === 'sqlite-auth-cache') {
             const dataDir = context.tempDir('sqlite');
-            const writer: Record<string, string> = kind === 'sqlite-inline' ? { BENCH_SQLITE_WRITER: 'inline' } : {};
+            const writer: Record<string, string> =
+              kind === 'sqlite-inline' ? { BENCH_SQLITE_WRITER: 'inline' } : kind === 'sqlite-auth-cache' ? { BENCH_AUTH_CACHE_TTL_MS: String(context.authCacheTtlMs) } : {};
             const env = { ...treeEnv, BENCH_BACKEND: 'sqlite', BENCH_DATA_DIR: dataDir, ...writer };
             return { ...(await spawnServer('eventlane', { env, nodeArgs: profile(label) })), dataDir };
           }

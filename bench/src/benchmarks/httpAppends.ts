@@ -115,6 +115,7 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
     { label: 'eventlane stub', kind: 'stub', tree: 'current' },
     { label: 'eventlane sqlite', kind: 'sqlite', tree: 'current' },
     ...(context.sqliteWriters ? [{ label: 'eventlane sqlite (inline writer)', kind: 'sqlite-inline', tree: 'current' } as const] : []),
+    ...(context.authCacheTtlMs > 0 ? [{ label: 'eventlane sqlite (auth cache)', kind: 'sqlite-auth-cache', tree: 'current' } as const] : []),
   ];
   const beforeLabel = (kind: string) => `eventlane ${kind} (before: ${baseline!.commit.slice(0, 7)})`;
   if (baseline) {
@@ -187,6 +188,14 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
     { name: 'HTTP single-event appends, stub storage ÷ Fastify no-op, c=16 (the HTTP layer alone; context)', value: rate(get('eventlane stub', 1, 16), noop16), target: '—', met: null },
     { name: 'HTTP single-event appends, MongoDB ÷ Fastify no-op, c=16 (no target; context)', value: rate(get('eventlane mongodb', 1, 16), noop16), target: '—', met: null },
   );
+  if (context.authCacheTtlMs > 0) {
+    ratios.push({
+      name: `HTTP single-event appends, SQLite with API-key lookups cached ${context.authCacheTtlMs} ms ÷ without, c=16 (context: --auth-cache)`,
+      value: rate(get('eventlane sqlite (auth cache)', 1, 16), get('eventlane sqlite', 1, 16)),
+      target: '—',
+      met: null,
+    });
+  }
   if (context.sqliteWriters) {
     ratios.push({
       name: 'HTTP single-event appends, SQLite with the inline writer ÷ Fastify no-op, c=16 (context: --sqlite-writers)',

@@ -47,7 +47,9 @@ const { key } = await issueApiKey(storage, { organizationId: BENCH_ORG, scopes: 
 // The per-key rate limiter stays on (its cost is part of a request) but never triggers: every
 // benchmark request uses one key, far above the default 6000 per minute.
 // Webhooks go to the benchmark's receiver on 127.0.0.1.
-const server = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 1_000_000_000 }, webhooks: { allowPrivateNetwork: true } });
+// BENCH_AUTH_CACHE_TTL_MS: API-key lookups cached that long (`--auth-cache`); off otherwise, as by default.
+const authCacheTtlMs = Number(process.env.BENCH_AUTH_CACHE_TTL_MS ?? 0);
+const server = createServer({ storage, logLevel: 'silent', security: { rateLimitMax: 1_000_000_000 }, webhooks: { allowPrivateNetwork: true }, authCacheTtlMs });
 const url = await server.start({ port: 0, host: '127.0.0.1' });
 
 serveHarness({ url, key }, () => server.stop());
