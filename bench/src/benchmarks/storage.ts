@@ -101,9 +101,13 @@ export async function storage(context: BenchContext): Promise<BenchmarkResult> {
   try {
     for (const subject of subjects) {
       await subject.run(warmup).catch(() => undefined); // warm-up: prepared statements, connections, JIT
+      const cpuBefore = process.cpuUsage();
       const result = await subject.run(budget);
+      const cpu = process.cpuUsage(cpuBefore);
       measured.set(`${subject.label}|${subject.concurrency}`, result);
-      rows.push([subject.label, subject.concurrency, result.ops, round(result.opsPerSec), round(result.p50Ms), round(result.p99Ms), result.errors]);
+      // This process's CPU (every thread: SQLite's writer thread included; MongoDB's server not) per append.
+      const cpuUs = result.ops > 0 ? (cpu.user + cpu.system) / result.ops : null;
+      rows.push([subject.label, subject.concurrency, result.ops, round(result.opsPerSec), round(result.p50Ms), round(result.p99Ms), cpuUs === null ? null : round(cpuUs), result.errors]);
       if (result.errors > 0) notes.push(`${subject.label} c=${subject.concurrency}: ${result.errors} errors, first: ${result.firstError}`);
     }
   } finally {
@@ -130,7 +134,7 @@ export async function storage(context: BenchContext): Promise<BenchmarkResult> {
   return {
     name: 'storage',
     title: 'Storage in-process (single-event append to a new stream)',
-    tables: [{ title: 'Storage in-process', columns: ['subject', 'concurrency', 'appends', 'appends/s', 'p50 ms', 'p99 ms', 'errors'], rows }],
+    tables: [{ title: 'Storage in-process', columns: ['subject', 'concurrency', 'appends', 'appends/s', 'p50 ms', 'p99 ms', 'process CPU µs/append', 'errors'], rows }],
     ratios,
     notes,
     seconds: 0,
