@@ -1,4 +1,5 @@
 /** Small statistics over plain arrays; no dependency, so every benchmark reports the same way. */
+import { readFileSync } from 'node:fs';
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
@@ -22,4 +23,24 @@ export function round(value: number): number {
 /** Milliseconds since `start` (a `process.hrtime.bigint()` value). */
 export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The machine's CPU time counters from `/proc/stat` (jiffies): busy and total; null off Linux. */
+export function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    // cpu  user nice system idle iowait irq softirq steal ...
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** Share of the machine's CPU (all cores) that was busy between two `machineCpu()` readings, 0–1. */
+export function busyShare(before: ReturnType<typeof machineCpu>, after: ReturnType<typeof machineCpu>): number {
+  if (!before || !after || after.total <= before.total) return Number.NaN;
+  return (after.busy - before.busy) / (after.total - before.total);
 }

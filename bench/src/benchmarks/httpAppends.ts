@@ -1,6 +1,6 @@
 import { atLeast, atMost, type BenchContext, type BenchmarkResult, type Cell, type Ratio, type SharedServer, type SharedServerKind, type TreeName } from '../context';
 import { runLoad, type LoadgenResult } from '../loadgen';
-import { median, round } from '../stats';
+import { busyShare, machineCpu, median, round } from '../stats';
 import { appendBody, appendPath, uniqueStreamId } from '../workload';
 
 export interface Target {
@@ -33,16 +33,19 @@ interface Round extends LoadgenResult {
   cpuUsPerRequest: number;
   /** Main-thread event-loop busy time ÷ answered requests, µs. */
   loopUsPerRequest: number;
+  /** Share of the whole machine's CPU (every core, every process) busy during the round, %. */
+  machineBusyPct: number;
 }
 
-type Metric = 'requestsPerSec' | 'eventsPerSec' | 'p50Ms' | 'p90Ms' | 'p99Ms' | 'p999Ms' | 'cpuUsPerRequest' | 'loopUsPerRequest';
-const METRICS: Metric[] = ['requestsPerSec', 'eventsPerSec', 'p50Ms', 'p90Ms', 'p99Ms', 'p999Ms', 'cpuUsPerRequest', 'loopUsPerRequest'];
+type Metric = 'requestsPerSec' | 'eventsPerSec' | 'p50Ms' | 'p90Ms' | 'p99Ms' | 'p999Ms' | 'cpuUsPerRequest' | 'loopUsPerRequest' | 'machineBusyPct';
+const METRICS: Metric[] = ['requestsPerSec', 'eventsPerSec', 'p50Ms', 'p90Ms', 'p99Ms', 'p999Ms', 'cpuUsPerRequest', 'loopUsPerRequest', 'machineBusyPct'];
 
 /** The median of each metric over the rounds, and the failures summed. */
 type Summary = Record<Metric, number> & { failed: number; firstFailure?: string; rounds: number };
 
 async function measureRound(server: SharedServer, shape: Shape, durationSec: number): Promise<Round> {
   const before = await server.cpu();
+  const machineBefore = machineCpu();
   const result = await runLoad({
     url: server.url,
     connections: shape.connections,
@@ -55,10 +58,12 @@ async function measureRound(server: SharedServer, shape: Shape, durationSec: num
       body: appendBody(shape.batch),
     }),
   });
+  const machineAfter = machineCpu();
   const after = await server.cpu();
   const answered = Math.max(1, result.ok);
   return {
     ...result,
+    machineBusyPct: 100 * busyShare(machineBefore, machineAfter),
     eventsPerSec: result.requestsPerSec * shape.batch,
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / answered,
     loopUsPerRequest: ((after.loopActiveMs - before.loopActiveMs) * 1000) / answered,
@@ -169,7 +174,15 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
         ratioOf(s.p99Ms, s.p50Ms),
         s.failed,
       ]);
-      cpuRows.push([subject.label, shape.batch, shape.connections, round(s.requestsPerSec), round(s.cpuUsPerRequest), round(s.loopUsPerRequest)]);
+      cpuRows.push([
+        subject.label,
+        shape.batch,
+        shape.connections,
+        round(s.requestsPerSec),
+        round(s.cpuUsPerRequest),
+        round(s.loopUsPerRequest),
+        Number.isFinite(s.machineBusyPct) ? Math.round(s.machineBusyPct) : null,
+      ]);
       if (s.failed > 0) notes.push(`${subject.label} batch ${shape.batch} c=${shape.connections}: ${s.failed} failed requests, first: ${s.firstFailure ?? '?'}`);
     }
   }
@@ -213,7 +226,8 @@ export async function httpAppends(context: BenchContext): Promise<BenchmarkResul
     },
     {
       title: 'Per-request CPU',
-      columns: ['server', 'events/request', 'connections', 'requests/s', 'process CPU µs/request', 'event-loop busy µs/request'],
+      // Machine busy: every core, every process (the load generator, other tenants) during the round.
+      columns: ['server', 'events/request', 'connections', 'requests/s', 'process CPU µs/request', 'event-loop busy µs/request', 'machine CPU busy %'],
       rows: cpuRows,
     },
   ];
