@@ -41,5 +41,8 @@ export function appendBodyValidator(limits: Pick<Limits, 'maxEventsPerAppend' | 
   };
 
   const validate = (data: unknown): Validation => (passesSchema(data) && passesRefinements(data) ? { value: data } : zodValidate(data));
-  return { schema, validate };
+  /** The route's compiler: this check for the body, zod for the path (Fastify hands each part's zod schema over untyped). */
+  const validatorCompiler: FastifySchemaCompiler<unknown> = (route) =>
+    route.httpPart === 'body' ? validate : zodValidatorCompiler({ ...route, schema: route.schema as z.ZodType });
+  return { schema, validate, validatorCompiler };
 }

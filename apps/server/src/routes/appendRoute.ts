@@ -19,7 +19,6 @@ import {
 import type { EventStore } from '@eventlane/store';
 import { appendBodyValidator } from '../http/appendBodyValidator.js';
 import { fastJsonSerializerCompiler } from '../http/fastSerializer.js';
-import { zodValidatorCompiler } from '../http/validation.js';
 
 export const streamParamsSchema = z.strictObject({
   eventStoreName: eventStoreNameSchema,
@@ -35,8 +34,7 @@ export function registerAppendRoute(server: FastifyInstance, store: EventStore, 
       config: { scope: 'append' },
       // The hot path: the body through a compiled check (zod when it says no), the answer through
       // fast-json-stringify. Same schemas, same OpenAPI, same error bodies.
-      validatorCompiler: (route) =>
-        route.httpPart === 'body' ? body.validate : zodValidatorCompiler({ ...route, schema: route.schema as unknown as z.ZodType }),
+      validatorCompiler: body.validatorCompiler,
       serializerCompiler: fastJsonSerializerCompiler,
       schema: {
         operationId: 'appendToStream',

@@ -39,7 +39,7 @@ function sendJson(reply: FastifyReply, json: string): FastifyReply {
 /**
  * Reads of streams and events: the same handlers as the tRPC `streams` and `events` routers. The
  * event reads answer JSON text with the stored data spliced in when the storage can read it so
- * (SQLite), and the parsed page otherwise (MongoDB).
+ * (`storage.jsonText`: both adapters), and the parsed page otherwise.
  */
 export function registerReadRoutes(server: FastifyInstance, deps: HandlerDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
