@@ -1,7 +1,7 @@
 import type { Collection, Db, Document } from 'mongodb';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore.js';
-import { StoreError } from '../errors.js';
+import { StoreError, UnavailableError } from '../errors.js';
 import { planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
@@ -14,6 +14,7 @@ import type {
 } from '../subscriptions.js';
 import { guard, isDuplicateKeyError } from './errors.js';
 import type { IndexSpec } from './indexes.js';
+import { KeyedQueue } from './appendToStream.js';
 import type { Durability } from './schema.js';
 
 /** A subscription: configuration, delivery state, and a hint of its lease (the lease itself is in `webhook_leases`). */
@@ -133,17 +134,8 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
   // as a read and a write of the whole document, so a lease renewal's hint and the holder's progress
   // written at once could undo each other (seen in `pnpm chaos --webhooks`: a batch acknowledged,
   // then sent again). MongoDB applies each update atomically; there this only orders them.
-  const tails = new Map<string, Promise<unknown>>();
-  const serial = <T>(key: SubscriptionKey, write: () => Promise<T>): Promise<T> => {
-    const id = docId(key);
-    const result = (tails.get(id) ?? Promise.resolve()).then(write, write);
-    const tail = result.catch(() => {});
-    tails.set(id, tail);
-    void tail.then(() => {
-      if (tails.get(id) === tail) tails.delete(id);
-    });
-    return result;
-  };
+  const writes = new KeyedQueue();
+  const serial = <T>(key: SubscriptionKey, write: () => Promise<T>): Promise<T> => writes.run(docId(key), write);
 
   return {
     createSubscription: (key, config: SubscriptionConfig, init) =>
@@ -294,7 +286,9 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
     addDeliveryAttempt: (key, attempt) =>
       guard(async () => {
         await c.deliveries.insertOne({ _id: `${docId(key)}:${attempt.deliveryId}:${attempt.attempt}`, ...ofKey(key), ...attempt });
-        const count = (unpruned.get(docId(key)) ?? 0) + 1;
+        // The count lives in this process: the first attempt it logs for a subscription prunes, so a
+        // restart or a lease that moves between instances cannot leave a log unpruned.
+        const count = (unpruned.get(docId(key)) ?? 19) + 1;
         unpruned.set(docId(key), count);
         if (count < 20) return;
         unpruned.set(docId(key), 0);
@@ -318,7 +312,7 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
           if (!isDuplicateKeyError(error)) throw error;
         }
         const created = await c.keys.findOne({ _id: 'secret-sealing-key' });
-        if (!created) throw new Error('the secret sealing key vanished right after it was written');
+        if (!created) throw new UnavailableError('The secret sealing key vanished right after it was written; retry');
         return created.key;
       }),
   };

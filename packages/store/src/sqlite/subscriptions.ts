@@ -198,7 +198,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
     return removeOfStore.run(scope.org, scope.store).changes;
   });
   const addAttempt = db.transaction((key: SubscriptionKey, a: DeliveryAttemptRecord) => {
-    const result = insertAttempt.run(
+    insertAttempt.run(
       ...byKey(key),
       a.deliveryId,
       a.fromPosition,
@@ -210,8 +210,9 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
       a.durationMs,
       a.attemptedAt,
     );
-    // Pruning every 20th row keeps the log between DELIVERY_LOG_SIZE and DELIVERY_LOG_SIZE + 20 rows.
-    if (Number(result.lastInsertRowid) % 20 === 0) pruneAttempts.run(...byKey(key), ...byKey(key));
+    // Every insert prunes (an index walk of DELIVERY_LOG_SIZE rows, in this transaction): the row id
+    // is shared by all subscriptions, so pruning every 20th id could skip one subscription forever.
+    pruneAttempts.run(...byKey(key), ...byKey(key));
   });
 
   return {

@@ -222,6 +222,31 @@ export function testSubscriptionStore(name: string, factory: () => Promise<Stora
       expect(kept.length).toBeLessThan(total);
     });
 
+    it('bounds each log when two subscriptions deliver in turns', async () => {
+      const a = freshKey('sub_a');
+      const b = { ...a, subscriptionId: 'sub_b' };
+      for (const key of [a, b]) await storage.createSubscription(key, config(), { position: 0, sealedSecret: 's' });
+      const base = Date.now();
+      const each = DELIVERY_LOG_SIZE + 30;
+      for (let i = 0; i < each; i++) {
+        for (const key of [a, b]) {
+          await storage.addDeliveryAttempt(key, {
+            deliveryId: `dlv_${i}`,
+            fromPosition: i,
+            toPosition: i,
+            eventCount: 1,
+            attempt: 1,
+            statusCode: 200,
+            error: null,
+            durationMs: 1,
+            attemptedAt: new Date(base + i).toISOString(),
+          });
+        }
+      }
+      // Pruning may run in steps (every 20th attempt): between DELIVERY_LOG_SIZE and + 20 each.
+      for (const key of [a, b]) expect((await storage.listDeliveryAttempts(key, 1000)).length).toBeLessThanOrEqual(DELIVERY_LOG_SIZE + 20);
+    });
+
     it('creates the secret sealing key once', async () => {
       let generated = 0;
       const generate = () => `key-${++generated}`;
