@@ -112,4 +112,14 @@ describe('webhook subscription bodies (issue 12)', () => {
     }
     expect(createSubscriptionRequestSchema.parse({ url: 'https://example.com/hook' })).toMatchObject({ fromPosition: 'end', batchSize: 100 });
   });
+
+  it('takes fromPosition as start, end or a JSON number: null, false, [] or "7" is refused, never read as 0', async () => {
+    const { createSubscriptionRequestSchema, replaySubscriptionRequestSchema } = await import('./subscriptions');
+    const url = 'https://example.com/hook';
+    for (const fromPosition of [null, false, true, [], '', '7', 1.5, -1]) {
+      expect(createSubscriptionRequestSchema.safeParse({ url, fromPosition }).success, JSON.stringify(fromPosition)).toBe(false);
+      expect(replaySubscriptionRequestSchema.safeParse({ fromPosition }).success, JSON.stringify(fromPosition)).toBe(false);
+    }
+    for (const fromPosition of ['start', 'end', 0, 7]) expect(replaySubscriptionRequestSchema.parse({ fromPosition })).toEqual({ fromPosition });
+  });
 });

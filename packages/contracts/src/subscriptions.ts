@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { globalEventSchema } from './events.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { eventStoreNameSchema, streamTypeSchema } from './names.js';
-import { integerParam, paginationSchema, positionSchema, streamIdPatternSchema } from './reads.js';
+import { integerParam, paginationSchema, streamIdPatternSchema } from './reads.js';
 
 /*
  * Webhook subscriptions (issue 12): a store's events pushed to an HTTP endpoint, at least once and
@@ -49,7 +49,9 @@ export const eventTypePatternsSchema = z
  * Where delivery starts: a global position (the first event to deliver), `start` (0) or `end`
  * (only events appended after the subscription was created). Not past the next position to be written.
  */
-export const subscriptionFromPositionSchema = z.union([z.literal('start'), z.literal('end'), positionSchema]);
+// A JSON number only (bodies and tRPC inputs): the query-string `positionSchema` coerces, and would
+// read `null`, `false` or `[]` as 0, a full replay.
+export const subscriptionFromPositionSchema = z.union([z.literal('start'), z.literal('end'), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
 export type SubscriptionFromPosition = z.infer<typeof subscriptionFromPositionSchema>;
 
 // Contracts compile against ES2023 alone (no DOM, no Node types) but run only where the WHATWG URL

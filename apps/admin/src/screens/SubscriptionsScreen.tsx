@@ -9,8 +9,9 @@ import {
 } from '@eventlane/contracts';
 import { useTRPC } from '../api/trpc';
 import { useSignedIn } from '../appContext';
+import { copyText } from '../components/copy';
 import { Link } from '../components/Link';
-import { QueryError } from '../components/QueryState';
+import { QueryStatus } from '../components/QueryState';
 import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
 
@@ -42,8 +43,7 @@ export function SubscriptionsScreen({ store }: { store: string }) {
       <div className="two-columns">
         <div>
           <h2>Subscriptions</h2>
-          <QueryError error={list.error} what="subscriptions" hasData={!!list.data} />
-          {list.isPending ? <p className="muted">Loading subscriptions…</p> : null}
+          <QueryStatus query={list} what="subscriptions" />
           {list.data && subscriptions.length === 0 ? <p className="empty">No subscriptions yet. Create one to push this store's events to a URL.</p> : null}
           {subscriptions.length > 0 ? (
             <table className="table">
@@ -108,6 +108,7 @@ function SubscriptionRow({
   const id = subscription.subscriptionId;
   const ref = { eventStoreName: store, subscriptionId: id };
   const [replayFrom, setReplayFrom] = useState<string | null>(null);
+  const [replayProblem, setReplayProblem] = useState<string | null>(null);
   const refresh = { onSuccess: () => queryClient.invalidateQueries(trpc.subscriptions.list.pathFilter()) };
   const actions = {
     update: useMutation(trpc.subscriptions.update.mutationOptions(refresh)),
@@ -122,8 +123,12 @@ function SubscriptionRow({
   function replay(event: FormEvent) {
     event.preventDefault();
     const text = (replayFrom ?? '').trim();
-    const from: SubscriptionFromPosition = text === '' || text === 'start' ? 'start' : text === 'end' ? 'end' : Number(text);
-    if (typeof from === 'number' && !(Number.isInteger(from) && from >= 0)) return;
+    const from: SubscriptionFromPosition | null = text === '' || text === 'start' ? 'start' : text === 'end' ? 'end' : wholeNumber(text);
+    if (from === null) {
+      setReplayProblem('Replay from: a global position (digits), start or end');
+      return;
+    }
+    setReplayProblem(null);
     setLast('replay');
     actions.replay.mutate({ ...ref, fromPosition: from }, { onSuccess: () => setReplayFrom(null) });
   }
@@ -183,15 +188,19 @@ function SubscriptionRow({
         {replayFrom !== null ? (
           <form className="inline-form" onSubmit={replay} aria-label="Replay from a position">
             <label htmlFor={`${id}-replay`}>Replay from (global position, start or end)</label>
-            <input id={`${id}-replay`} value={replayFrom} onChange={(event) => setReplayFrom(event.target.value)} />
+            <input id={`${id}-replay`} value={replayFrom} onChange={(event) => {
+                setReplayFrom(event.target.value);
+                setReplayProblem(null);
+              }}
+            />
             <button type="submit" disabled={busy}>
               Replay
             </button>
           </form>
         ) : null}
-        {lastError ? (
+        {replayProblem ?? lastError ? (
           <p role="alert" className="error">
-            {lastError.message}
+            {replayProblem ?? lastError!.message}
           </p>
         ) : null}
       </td>
@@ -206,7 +215,7 @@ function DeliveriesLog({ store, subscriptionId }: { store: string; subscriptionI
   return (
     <section aria-label="Deliveries log" data-testid="deliveries-log">
       <h3>Latest delivery attempts</h3>
-      <QueryError error={log.error} what="deliveries" hasData={!!log.data} />
+      <QueryStatus query={log} what="deliveries" />
       {log.data && deliveries.length === 0 ? <p className="empty">No attempt yet.</p> : null}
       {deliveries.length > 0 ? (
         <table className="table">
@@ -278,7 +287,8 @@ function CreateSubscriptionForm({ store }: { store: string }) {
       ...(types.length > 0 ? { eventTypes: types } : {}),
       ...(streamType.trim() ? { streamType: streamType.trim() } : {}),
       ...(streamIdPattern.trim() ? { streamIdPattern: streamIdPattern.trim() } : {}),
-      fromPosition: start === 'position' ? Number(position) : start,
+      // Digits only: an empty field must not become 0 (a replay of the whole store).
+      fromPosition: start === 'position' ? (wholeNumber(position.trim()) ?? Number.NaN) : start,
       batchSize: Number(batchSize),
       ...(description.trim() ? { description: description.trim() } : {}),
     };
@@ -339,7 +349,10 @@ function CreateSubscriptionForm({ store }: { store: string }) {
           <button
             type="button"
             onClick={() => {
-              void navigator.clipboard.writeText(created.secret).then(() => setCopied(true));
+              void copyText(created.secret).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              );
             }}
           >
             {copied ? 'Copied' : 'Copy secret'}
@@ -348,4 +361,9 @@ function CreateSubscriptionForm({ store }: { store: string }) {
       ) : null}
     </form>
   );
+}
+
+/** A global position typed by hand: digits only (`Number` would read "", "1e3" and "0x10"); null otherwise. */
+function wholeNumber(text: string): number | null {
+  return /^\d+$/.test(text) ? Number(text) : null;
 }
