@@ -28,19 +28,39 @@ const { values } = parseArgs({
   },
 });
 
+/** Every value checked before anything runs: a `NaN` would mean no runs, no load, and a pass. */
+function fail(message: string): never {
+  console.error(`pnpm chaos: ${message}`);
+  process.exit(2);
+}
+function whole(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} must be a whole number of at least ${min}, not "${value}"`);
+  return Number(value);
+}
+const runs = whole('runs', values.runs, 1)!;
+const seed = whole('seed', values.seed, 0)!;
+const loadMs = whole('load-ms', values['load-ms'], 100)!;
+const instances = whole('instances', values.instances, 1)!;
+const writers = whole('writers', values.writers, 1);
+const streams = whole('streams', values.streams, 1);
+if (!['all', 'sqlite', 'mongodb'].includes(values.backend)) fail(`--backend must be sqlite, mongodb or all, not "${values.backend}"`);
+if (values.kill !== undefined && !['server', 'database', 'none'].includes(values.kill)) fail(`--kill must be server, database or none, not "${values.kill}"`);
+if ((values.webhooks || values.scaling) && (values.kill !== undefined || values.instances !== '1' || writers !== undefined || streams !== undefined)) {
+  fail('--webhooks and --scaling take only --runs, --backend, --seed, --load-ms and --json');
+}
+
 if (values.scaling) {
   const { runScaling } = await import('./scaling');
-  const report = await runScaling({ seed: Number(values.seed), loadMs: values['load-ms'] === '6000' ? 20_000 : Number(values['load-ms']), rounds: Number(values.runs) === 3 ? 1 : Number(values.runs), log: (l) => console.log(l) });
+  const report = await runScaling({ seed, loadMs: values['load-ms'] === '6000' ? 20_000 : loadMs, rounds: runs === 3 ? 1 : runs, log: (l) => console.log(l) });
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
   process.exit(report.violations > 0 ? 1 : 0);
 }
-const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
-
 const backends: Backend[] = values.backend === 'all' ? ['sqlite', 'mongodb'] : [values.backend as Backend];
 if (values.webhooks) {
   const webhookTotals: WebhookSeriesTotals[] = [];
   for (const backend of backends) {
-    const series = await runWebhookSeries({ backend, runs: Number(values.runs), seed: Number(values.seed), loadMs: Number(values['load-ms']), log: (line) => console.log(line) });
+    const series = await runWebhookSeries({ backend, runs, seed, loadMs, log: (line) => console.log(line) });
     webhookTotals.push(series);
     console.log(
       `== ${backend} webhooks: ${series.runs} runs, ${series.appends} appends, ${series.events} events, ${series.kills} server kills ` +
@@ -55,13 +75,13 @@ const totals: SeriesTotals[] = [];
 for (const backend of backends) {
   const series = await runSeries({
     backend,
-    runs: Number(values.runs),
-    seed: Number(values.seed),
-    loadMs: Number(values['load-ms']),
-    instances: Number(values.instances),
+    runs,
+    seed,
+    loadMs,
+    instances,
     kill: values.kill as KillTarget | undefined,
-    writers: number(values.writers),
-    streams: number(values.streams),
+    writers,
+    streams,
     log: (line) => console.log(line),
   });
   totals.push(series);

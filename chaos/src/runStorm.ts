@@ -292,10 +292,10 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   let cost: LoadCost = { cpuMs: { database: null, servers: null }, databaseCommands: null };
   try {
     const readerDone = readerLoop();
-    const endCost = await measureLoadCost(() => ({ database: database?.pid, servers: servers.map((s) => s.child.pid) }), debugPort);
+    // Measured only without kills: with them, the processes at the end are not those of the start.
+    const endCost = options.kill === 'none' ? await measureLoadCost(() => ({ database: database?.pid, servers: servers.map((s) => s.child.pid) }), debugPort) : null;
     await Promise.all([killer(), ...Array.from({ length: writers }, (_, i) => writer(i))]);
-    // With kills, the processes measured at the end are not those of the start.
-    if (options.kill === 'none') cost = await endCost();
+    if (endCost) cost = await endCost();
     readerStop = true;
     await readerDone;
     for (const server of servers) await killHard(server.child);

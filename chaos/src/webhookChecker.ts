@@ -53,7 +53,7 @@ export interface WebhookCheck {
 
 const acknowledged = (r: Receipt) => r.answered !== null && r.answered >= 200 && r.answered < 300;
 
-export function verifySignature(rawBody: string, header: string | undefined, secret: string): boolean {
+function verifySignature(rawBody: string, header: string | undefined, secret: string): boolean {
   if (!header) return false;
   const parts = Object.fromEntries(header.split(',').map((part) => part.split('='))) as { t?: string; v1?: string };
   if (!parts.t || !parts.v1) return false;

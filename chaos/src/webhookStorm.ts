@@ -242,8 +242,9 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
       while (Date.now() < loadEnd) {
         await sleep(between(random, 800, 2000));
         if (Date.now() >= loadEnd) return;
-        const afterAck = random() < 0.5;
-        if (afterAck) {
+        // Counted as "after an acknowledgement" only when the kill did follow one (not when 3 s passed without any).
+        let afterAck = false;
+        if (random() < 0.5) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(() => {
               receiver.afterNextAck = null;
@@ -251,6 +252,7 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
             }, 3000);
             receiver.afterNextAck = () => {
               clearTimeout(timer);
+              afterAck = true;
               server!.child.kill('SIGKILL');
               resolve();
             };
@@ -263,7 +265,7 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
         killTimes.push(Date.now());
         kills += 1;
         if (afterAck) killsAfterAck += 1;
-        log(`  kill ${kills} (${afterAck ? 'right after an acknowledgement' : 'during a delivery'}) at t=${Date.now() - started} ms`);
+        log(`  kill ${kills} (${afterAck ? 'right after an acknowledgement' : 'during a delivery, or idle'}) at t=${Date.now() - started} ms`);
         server = await restartServer();
         restarting = false;
       }
