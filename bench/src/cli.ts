@@ -92,10 +92,16 @@ async function main(): Promise<void> {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
     process.exit(2);
   }
-  if (values['auth-cache'] !== undefined && !/^[1-9]\d*$/.test(values['auth-cache'])) {
-    console.error(`--auth-cache: "${values['auth-cache']}" is not a number of milliseconds above 0`);
+  // Checked before anything runs: a bad value used to fall back to the default without a word.
+  const refuse = (message: string): never => {
+    console.error(message);
     process.exit(2);
-  }
+  };
+  if (values['auth-cache'] !== undefined && !/^[1-9]\d*$/.test(values['auth-cache'])) refuse(`--auth-cache: "${values['auth-cache']}" is not a number of milliseconds above 0`);
+  if (values.rounds !== undefined && !/^[1-9]\d*$/.test(values.rounds)) refuse(`--rounds: "${values.rounds}" is not a whole number above 0`);
+  if (values.seconds !== undefined && !(Number(values.seconds) > 0 && Number.isFinite(Number(values.seconds)))) refuse(`--seconds: "${values.seconds}" is not a number of seconds above 0`);
+  const badShape = values.shapes?.split(',').find((shape) => !/^[1-9]\d*x[1-9]\d*$/.test(shape.trim()));
+  if (badShape !== undefined) refuse(`--shapes: "${badShape}" is not <events per request>x<connections>, e.g. 1x16`);
   const outDir = resolve(values.out ?? join(benchDir, 'results'));
   const profileDir = values.profile ? resolve(values.profile) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });

@@ -168,3 +168,11 @@ export function atLeast(name: string, value: number | null, target: number, note
 export function atMost(name: string, value: number | null, target: number, note?: string): Ratio {
   return { name, value, target: `≤ ${target}`, met: value === null || !Number.isFinite(value) ? null : value <= target, ...(note ? { note } : {}) };
 }
+
+/** A round-based benchmark's timing: warm-up, round length and count, from `--quick`, `--seconds` and `--rounds`. */
+export function roundTiming(context: BenchContext): { warmupSec: number; durationSec: number; rounds: number } {
+  const timing = context.quick ? { warmupSec: 0.5, durationSec: 0.75, rounds: 3 } : { warmupSec: 2, durationSec: 5, rounds: 3 };
+  if (context.seconds) timing.durationSec = context.seconds;
+  if (context.rounds) timing.rounds = context.rounds;
+  return timing;
+}

@@ -1,5 +1,6 @@
-import { atLeast, atMost, type BenchContext, type BenchmarkResult, type Cell, type Ratio, type SharedServer, type SharedServerKind, type TreeName } from '../context';
+import { atLeast, atMost, roundTiming, type BenchContext, type BenchmarkResult, type Cell, type Ratio, type SharedServer, type SharedServerKind, type TreeName } from '../context';
 import { runLoad, type LoadgenResult } from '../loadgen';
+import { cpuPerRequest } from '../servers/ipc';
 import { busyShare, machineCpu, median, round } from '../stats';
 import { appendBody, appendPath, uniqueStreamId } from '../workload';
 
@@ -60,13 +61,11 @@ async function measureRound(server: SharedServer, shape: Shape, durationSec: num
   });
   const machineAfter = machineCpu();
   const after = await server.cpu();
-  const answered = Math.max(1, result.ok);
   return {
     ...result,
     machineBusyPct: 100 * busyShare(machineBefore, machineAfter),
     eventsPerSec: result.requestsPerSec * shape.batch,
-    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / answered,
-    loopUsPerRequest: ((after.loopActiveMs - before.loopActiveMs) * 1000) / answered,
+    ...cpuPerRequest(before, after, result.ok),
   };
 }
 
@@ -95,9 +94,7 @@ const ratioOf = (a: number, b: number): number | null => (b > 0 && Number.isFini
  */
 export async function httpAppends(context: BenchContext): Promise<BenchmarkResult> {
   const notes: string[] = [];
-  const timing = context.quick ? { warmupSec: 0.5, durationSec: 0.75, rounds: 3 } : { warmupSec: 2, durationSec: 5, rounds: 3 };
-  if (context.seconds) timing.durationSec = context.seconds;
-  if (context.rounds) timing.rounds = context.rounds;
+  const timing = roundTiming(context);
   const shapes: Shape[] = context.shapes
     ? context.shapes.map((shape) => {
         const [batch, connections] = shape.split('x').map(Number);

@@ -1,5 +1,6 @@
-import type { BenchContext, BenchmarkResult, Cell, SharedServer, SharedServerKind } from '../context';
+import { roundTiming, type BenchContext, type BenchmarkResult, type Cell, type SharedServer, type SharedServerKind } from '../context';
 import { runLoad, type LoadgenResult } from '../loadgen';
+import { cpuPerRequest } from '../servers/ipc';
 import { median, round } from '../stats';
 import { appendBody, appendPath, makeEvents, uniqueStreamId } from '../workload';
 
@@ -60,12 +61,10 @@ async function measureRound(server: SharedServer, { batch, connections }: Shape,
     }),
   ]);
   const after = await server.cpu();
-  const answered = Math.max(1, appends.ok + reads.ok);
   return {
     appends,
     reads,
-    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / answered,
-    loopUsPerRequest: ((after.loopActiveMs - before.loopActiveMs) * 1000) / answered,
+    ...cpuPerRequest(before, after, appends.ok + reads.ok),
   };
 }
 
@@ -81,9 +80,7 @@ const ms = (value: number): number => Number(value.toFixed(value < 1 ? 3 : 2));
  */
 export async function mixedLoad(context: BenchContext): Promise<BenchmarkResult> {
   const notes: string[] = [];
-  const timing = context.quick ? { warmupSec: 0.5, durationSec: 0.75, rounds: 3 } : { warmupSec: 2, durationSec: 5, rounds: 3 };
-  if (context.seconds) timing.durationSec = context.seconds;
-  if (context.rounds) timing.rounds = context.rounds;
+  const timing = roundTiming(context);
   // Batches of 100 too: an inline commit holds the event loop for the whole transaction.
   const shapes: Shape[] = context.quick
     ? [{ batch: 1, connections: 4 }]

@@ -26,3 +26,9 @@ export function serveHarness(ready: { url: string; key: string }, stop: () => Pr
   process.on('disconnect', exit);
   process.send!({ type: 'ready', ...ready });
 }
+
+/** A server's CPU over a round, per answered request, µs: the process (every thread) and its event loop's busy time. */
+export function cpuPerRequest(before: CpuSample, after: CpuSample, answered: number): { cpuUsPerRequest: number; loopUsPerRequest: number } {
+  const n = Math.max(1, answered);
+  return { cpuUsPerRequest: (after.cpuUs - before.cpuUs) / n, loopUsPerRequest: ((after.loopActiveMs - before.loopActiveMs) * 1000) / n };
+}
