@@ -63,6 +63,13 @@ describe('webhook safety (SQLite)', () => {
     expect(answer.body).toMatchObject({ error: 'WEBHOOK_URL_NOT_ALLOWED', message: expect.stringContaining('public addresses only') });
   });
 
+  it("says a host that does not resolve does not resolve, never in the resolver's words", async () => {
+    const answer = await create('http://unknown.test/hook');
+    expect(answer.status).toBe(400);
+    expect((answer.body as { message: string }).message).toMatch(/^unknown\.test does not resolve: /);
+    expect(answer.text).not.toMatch(/ENOTFOUND|not found/);
+  });
+
   it('refuses a private url in a PATCH too', async () => {
     const created = await create('http://rebind.test/hook');
     expect(created.status).toBe(201);

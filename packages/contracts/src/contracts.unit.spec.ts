@@ -122,4 +122,11 @@ describe('webhook subscription bodies (issue 12)', () => {
     }
     for (const fromPosition of ['start', 'end', 0, 7]) expect(replaySubscriptionRequestSchema.parse({ fromPosition })).toEqual({ fromPosition });
   });
+
+  it('pages subscriptions by at most MAX_PAGE_SIZE, the default included', async () => {
+    const { makeListSubscriptionsQuerySchema } = await import('./subscriptions');
+    expect(makeListSubscriptionsQuerySchema({ maxPageSize: 50 }).parse({})).toEqual({ limit: 50, offset: 0 });
+    expect(makeListSubscriptionsQuerySchema().parse({})).toEqual({ limit: 100, offset: 0 });
+    expect(makeListSubscriptionsQuerySchema({ maxPageSize: 50 }).safeParse({ limit: '51' }).success).toBe(false);
+  });
 });

@@ -119,7 +119,8 @@ export function makeListSubscriptionsQuerySchema(limits: Pick<Limits, 'maxPageSi
         .int()
         .min(1, 'limit must be at least 1')
         .max(Math.min(limits.maxPageSize, MAX_SUBSCRIPTIONS_PER_STORE), `limit must be at most ${Math.min(limits.maxPageSize, MAX_SUBSCRIPTIONS_PER_STORE)}`)
-        .default(MAX_SUBSCRIPTIONS_PER_STORE),
+        // zod does not check a default against .max(): it must respect a MAX_PAGE_SIZE below 100 itself.
+        .default(Math.min(limits.maxPageSize, MAX_SUBSCRIPTIONS_PER_STORE)),
     ),
     offset: integerParam(z.coerce.number().int().min(0, 'offset must not be negative').max(Number.MAX_SAFE_INTEGER).default(0)),
   });

@@ -13,7 +13,7 @@ import type { AuthContext } from '../http/auth.js';
 import { codedError, notFound } from '../http/errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { generateWebhookSecret } from '../webhooks/signature.js';
-import { ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
+import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
 export const subscriptionNotFound = () => notFound('SUBSCRIPTION_NOT_FOUND', 'Subscription not found');
 
@@ -134,6 +134,7 @@ export async function listSubscriptions(
   auth: AuthContext,
   input: { eventStoreName: string; limit: number; offset: number },
 ): Promise<SubscriptionsPageResponse> {
+  checkPageSize(deps.limits, input);
   const scope: Scope = scopeOf(auth, input.eventStoreName);
   await ensureEventStore(deps.storage, scope);
   const [page, head] = await Promise.all([

@@ -39,7 +39,8 @@ export class AddressNotAllowedError extends Error {
 /** Checks a URL's host as creation does: every address it resolves to must be public. */
 export async function checkWebhookUrl(url: string, resolver: Resolver): Promise<void> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolver(host);
+  // A resolver failure (ENOTFOUND, EAI_AGAIN) is "does not resolve": its own text is the system's, not ours.
+  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolver(host).catch(() => []);
   if (addresses.length === 0) throw new Error(`${host} does not resolve`);
   const refused = addresses.find((a) => !isPublicAddress(a.address));
   if (refused) throw new AddressNotAllowedError(host, refused.address);

@@ -177,18 +177,21 @@ export class SubscriptionWorker {
   }
 
   private async attempt(subscription: SubscriptionRecord, batch: Batch): Promise<void> {
-    let secret: string;
+    // Loading the sealing key is storage work: when it fails, the run's storage-error path handles it
+    // (no attempt recorded, no backoff), like any other storage failure.
+    const sealer = await this.ctx.sealer();
+    let secret: string | null;
     try {
-      secret = (await this.ctx.sealer()).unseal(subscription.sealedSecret);
+      secret = sealer.unseal(subscription.sealedSecret);
     } catch (error) {
       // A wrong WEBHOOK_SECRET_KEY: nothing can be signed. It fails like an attempt, with backoff, so it shows.
       this.ctx.log('error', 'webhook secret cannot be unsealed', { err: error });
-      secret = '';
+      secret = null;
     }
     const payload: WebhookPayload = { subscriptionId: subscription.subscriptionId, eventStoreName: subscription.store, deliveryId: batch.deliveryId, events: batch.events };
     const body = JSON.stringify(payload);
     const attemptedAt = new Date();
-    const result: SendResult = !secret
+    const result: SendResult = secret === null
       ? { statusCode: null, error: 'not sent: the signing secret cannot be unsealed (is WEBHOOK_SECRET_KEY the one it was created with?)', retryAfterMs: null, outcome: 'refused', durationMs: 0 }
       : await this.ctx.sender.send(
       subscription.url,

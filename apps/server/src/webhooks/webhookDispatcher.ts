@@ -75,14 +75,17 @@ export class WebhookDispatcher {
 
   /** The key that seals secrets: the configured one, else the one the storage keeps (created on first use). */
   sealer(): Promise<SecretSealer> {
-    this.sealerPromise ??= (async () => {
-      const text = this.options.secretKey ?? (await this.storage.loadSecretSealingKey(generateSealingKey));
-      return new SecretSealer(parseSealingKey(text));
-    })();
-    // A storage failure must not stick: the next call tries again.
-    this.sealerPromise.catch(() => {
-      this.sealerPromise = null;
-    });
+    if (!this.sealerPromise) {
+      const loading = (async () => {
+        const text = this.options.secretKey ?? (await this.storage.loadSecretSealingKey(generateSealingKey));
+        return new SecretSealer(parseSealingKey(text));
+      })();
+      this.sealerPromise = loading;
+      // A storage failure must not stick: the next call tries again (one handler, attached once).
+      loading.catch(() => {
+        if (this.sealerPromise === loading) this.sealerPromise = null;
+      });
+    }
     return this.sealerPromise;
   }
 
