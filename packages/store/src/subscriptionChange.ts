@@ -1,5 +1,13 @@
-import type { SubscriptionStatus } from '@eventlane/contracts';
+import { MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
+import { StoreError } from './errors.js';
 import type { SubscriptionChange, SubscriptionConfig } from './subscriptions.js';
+
+/** Refuses a new subscription when the store already has `existing` (every adapter's check, one message). */
+export function assertBelowSubscriptionLimit(existing: number): void {
+  if (existing >= MAX_SUBSCRIPTIONS_PER_STORE) {
+    throw new StoreError('SUBSCRIPTION_LIMIT', `A store may have at most ${MAX_SUBSCRIPTIONS_PER_STORE} subscriptions`);
+  }
+}
 
 /** What an operator's change comes to, decided once for every adapter. */
 export interface PlannedChange {

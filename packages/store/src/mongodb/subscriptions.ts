@@ -1,8 +1,8 @@
 import type { Collection, Db, Document } from 'mongodb';
 import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore.js';
-import { StoreError, UnavailableError } from '../errors.js';
-import { planSubscriptionChange } from '../subscriptionChange.js';
+import { UnavailableError } from '../errors.js';
+import { assertBelowSubscriptionLimit, planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -143,9 +143,8 @@ export function mongoSubscriptionStore(c: SubscriptionCollections): Subscription
         const existing = await c.subscriptions
           .find({ org: key.org, store: key.store }, { projection: { _id: 1 }, limit: MAX_SUBSCRIPTIONS_PER_STORE })
           .toArray();
-        if (existing.length >= MAX_SUBSCRIPTIONS_PER_STORE) {
-          throw new StoreError('SUBSCRIPTION_LIMIT', `A store may have at most ${MAX_SUBSCRIPTIONS_PER_STORE} subscriptions`);
-        }
+        // Counted, then inserted: concurrent creates on several instances may pass the limit by a few.
+        assertBelowSubscriptionLimit(existing.length);
         const now = new Date().toISOString();
         const doc: SubscriptionDoc = {
           _id: docId(key),

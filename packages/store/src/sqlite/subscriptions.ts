@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
+import { DELIVERY_LOG_SIZE, type SubscriptionStatus } from '@eventlane/contracts';
 import type { Scope } from '../eventStore.js';
-import { StoreError } from '../errors.js';
-import { planSubscriptionChange } from '../subscriptionChange.js';
+import { assertBelowSubscriptionLimit, planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
   Lease,
@@ -144,9 +143,7 @@ export function subscriptionOperations(connection: Connection, dataDir: string):
     [config.url, config.eventTypes === null ? null : JSON.stringify(config.eventTypes), config.streamType, config.streamIdPattern, config.batchSize, config.description] as const;
 
   const create = db.transaction((key: SubscriptionKey, config: SubscriptionConfig, init: { position: number; sealedSecret: string }) => {
-    if ((countOfStore.get(key.org, key.store) as { n: number }).n >= MAX_SUBSCRIPTIONS_PER_STORE) {
-      throw new StoreError('SUBSCRIPTION_LIMIT', `A store may have at most ${MAX_SUBSCRIPTIONS_PER_STORE} subscriptions`);
-    }
+    assertBelowSubscriptionLimit((countOfStore.get(key.org, key.store) as { n: number }).n);
     const now = new Date().toISOString();
     insert.run(
       ...byKey(key),

@@ -83,6 +83,17 @@ export function testSubscriptionStore(name: string, factory: () => Promise<Stora
     it("never shows another organization's subscription", async () => {
       const key = freshKey();
       await storage.createSubscription(key, config(), { position: 0, sealedSecret: 's' });
+      await storage.addDeliveryAttempt(key, {
+        deliveryId: 'dlv_1',
+        fromPosition: 0,
+        toPosition: 0,
+        eventCount: 1,
+        attempt: 1,
+        statusCode: 200,
+        error: null,
+        durationMs: 1,
+        attemptedAt: new Date().toISOString(),
+      });
       const intruder = { ...key, org: `${key.org}-other` };
       expect(await storage.getSubscription(intruder)).toBeNull();
       expect(await storage.updateSubscription(intruder, { status: 'paused' })).toBeNull();
@@ -117,8 +128,10 @@ export function testSubscriptionStore(name: string, factory: () => Promise<Stora
       const renewed = await storage.acquireLease(key, lease.owner, 60_000, lease);
       expect(renewed).not.toBeNull();
       expect(renewed!.token).toBeGreaterThan(lease.token);
-      // The old token is no longer the lease: renewing with it fails.
+      // The old token is no longer the lease: renewing with it fails, and so does writing progress with it.
       expect(await storage.acquireLease(key, lease.owner, 60_000, lease)).toBeNull();
+      expect(await storage.recordDeliveryProgress(key, lease, delivered(0, 1))).toBe(false);
+      expect(await storage.recordDeliveryProgress(key, renewed!, delivered(0, 2))).toBe(true);
       await storage.releaseLease(key, renewed!);
       const next = await storage.acquireLease(key, 'successor', 60_000);
       expect(next).not.toBeNull();
