@@ -223,7 +223,6 @@ export const WEBHOOK_HEADERS = {
 
 // ---- tRPC inputs: the REST parameters plus the path's names ----
 
-export const byStoreSchema = z.strictObject({ eventStoreName: eventStoreNameSchema });
 export const createSubscriptionInputSchema = createSubscriptionRequestSchema.extend({ eventStoreName: eventStoreNameSchema });
 export const subscriptionRefSchema = subscriptionParamsSchema;
 export const updateSubscriptionInputSchema = updateSubscriptionRequestSchema.extend(subscriptionParamsSchema.shape);

@@ -15,7 +15,7 @@ import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { generateWebhookSecret } from '../webhooks/signature.js';
 import { checkPageSize, ensureEventStore, scopeOf, type HandlerDeps } from './deps.js';
 
-export const subscriptionNotFound = () => notFound('SUBSCRIPTION_NOT_FOUND', 'Subscription not found');
+const subscriptionNotFound = () => notFound('SUBSCRIPTION_NOT_FOUND', 'Subscription not found');
 
 /** `sub_` + the creation time (so ids sort by creation) + 12 random bytes. */
 function newSubscriptionId(): string {

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import {
   DEFAULT_LIMITS,
   createEventStoreRequestSchema,
-  eventStoreNameSchema,
+  eventStoreParamsSchema,
   makeListEventStoresQuerySchema,
 } from '@eventlane/contracts';
 import { createEventStore, deleteEventStore, getEventStore, listEventStores } from '../handlers/eventStores.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 
-const byName = z.strictObject({ eventStoreName: eventStoreNameSchema });
+// The store's name: the same object as the REST routes' path parameters.
+const byName = eventStoreParamsSchema;
 
 /** Store administration: the same handlers as `/api/event-stores`. */
 export const eventStoresRouter = router({

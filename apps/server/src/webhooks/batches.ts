@@ -22,7 +22,7 @@ const SCAN_PAGE = 1000;
 /** Raw events one batch build looks at, at most: past that a sparse filter moves the position and continues. */
 const MAX_SCANNED_PER_BUILD = 20_000;
 
-export function newDeliveryId(): string {
+function newDeliveryId(): string {
   return `dlv_${randomUUID().replace(/-/g, '')}`;
 }
 

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+const WEBHOOK_SECRET_PREFIX = 'whsec_';
 
 /** `whsec_` + 32 random bytes (base64url): shown once, at creation. */
 export function generateWebhookSecret(): string {
