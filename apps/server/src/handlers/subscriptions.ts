@@ -84,11 +84,18 @@ async function checkUrl(deps: HandlerDeps, url: string): Promise<void> {
   }
 }
 
-async function existing(deps: HandlerDeps, key: SubscriptionKey): Promise<SubscriptionRecord> {
+/**
+ * A subscription that is not there: EVENT_STORE_NOT_FOUND when its store is not either, else
+ * SUBSCRIPTION_NOT_FOUND. A subscription exists only in an existing store (deleting a store deletes
+ * its subscriptions first), so the store is looked up only on this path, not on every request.
+ */
+async function notFound404(deps: HandlerDeps, key: SubscriptionKey): Promise<never> {
   await ensureEventStore(deps.storage, key);
-  const record = await deps.storage.getSubscription(key);
-  if (!record) throw subscriptionNotFound();
-  return record;
+  throw subscriptionNotFound();
+}
+
+async function existing(deps: HandlerDeps, key: SubscriptionKey): Promise<SubscriptionRecord> {
+  return (await deps.storage.getSubscription(key)) ?? notFound404(deps, key);
 }
 
 const keyOf = (auth: AuthContext, input: { eventStoreName: string; subscriptionId: string }): SubscriptionKey => ({
@@ -180,7 +187,7 @@ export async function updateSubscription(
     // Resuming retries a waiting batch at once rather than after its backoff.
     ...(input.status === 'active' ? { retryNow: true } : {}),
   });
-  if (!updated) throw subscriptionNotFound();
+  if (!updated) return notFound404(deps, key);
   deps.webhooks.changed(key);
   return view(updated, await deps.storage.headGlobalPosition(key));
 }
@@ -195,7 +202,7 @@ export async function replaySubscription(
   await existing(deps, key);
   const head = await readableHead(deps, key);
   const updated = await deps.storage.updateSubscription(key, { position: resolvePosition(input.fromPosition, head) });
-  if (!updated) throw subscriptionNotFound();
+  if (!updated) return notFound404(deps, key);
   deps.webhooks.changed(key);
   return view(updated, head);
 }
@@ -207,8 +214,7 @@ export async function deleteSubscription(
   input: { eventStoreName: string; subscriptionId: string },
 ): Promise<{ success: true; message: typeof SUBSCRIPTION_DELETED_MESSAGE }> {
   const key = keyOf(auth, input);
-  await ensureEventStore(deps.storage, key);
-  if (!(await deps.storage.deleteSubscription(key))) throw subscriptionNotFound();
+  if (!(await deps.storage.deleteSubscription(key))) return notFound404(deps, key);
   deps.webhooks.removed(key);
   return { success: true, message: SUBSCRIPTION_DELETED_MESSAGE };
 }
