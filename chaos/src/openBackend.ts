@@ -41,3 +41,13 @@ export function freshBackend(backend: Backend, mongoUri?: string | null): Opened
     },
   };
 }
+
+/** Opens the storage a storm's servers write to, to check it afterwards (SQLite in `dataDir`, MongoDB database `dbName`). */
+export async function openStorage(backend: Backend, where: { dataDir: string; uri: string; dbName: string; writer?: 'thread' | 'inline' }): Promise<Storage> {
+  if (backend === 'sqlite') {
+    const { getSQLiteStorage } = await import('@eventlane/store/sqlite');
+    return getSQLiteStorage({ dataDir: where.dataDir, ...(where.writer ? { writer: where.writer } : {}) });
+  }
+  const { getMongoStorage } = await import('@eventlane/store/mongodb');
+  return getMongoStorage({ uri: where.uri, dbName: where.dbName });
+}

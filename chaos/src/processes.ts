@@ -141,3 +141,15 @@ export async function ferretdbCommandCounts(debugPort: number): Promise<Record<s
     return null;
   }
 }
+
+/** Starts a killed server again. A start can fail on a loaded machine (MongoDB not selected in time): that is not a finding, so up to `attempts` tries. */
+export async function restartServer(env: Record<string, string>, log: (line: string) => void, attempts = 5): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer(env);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
+    }
+  }
+}

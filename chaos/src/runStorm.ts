@@ -6,11 +6,12 @@ import type { ChildProcess } from 'node:child_process';
 import type { Storage } from '@eventlane/store';
 import { checkHistory, type Expectation, type Operation, type Outcome, type ReaderObservation, type StoredEventView, type Violation } from './checker';
 import { measureLoadCost, type LoadCost } from './loadCost';
-import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { ferretdbBinary, freePort, killHard, restartServer, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom, zipf } from './random';
+import { openStorage, type Backend } from './openBackend';
 import { startRoundRobinProxy } from './roundRobinProxy';
 
-export type Backend = 'sqlite' | 'mongodb';
+export type { Backend } from './openBackend';
 /** What gets SIGKILLed: an Eventlane server instance, the MongoDB-wire database process, or nothing. */
 export type KillTarget = 'server' | 'database' | 'none';
 
@@ -129,14 +130,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   const base = `http://127.0.0.1:${proxy.port}/api/event-stores/${STORE}/streams/`;
 
   let storage: Storage | null = null;
-  const openStorage = async () => {
-    if (options.backend === 'sqlite') {
-      const { getSQLiteStorage } = await import('@eventlane/store/sqlite');
-      return getSQLiteStorage({ dataDir: join(dir, 'data') });
-    }
-    const { getMongoStorage } = await import('@eventlane/store/mongodb');
-    return getMongoStorage({ uri: databaseUri, dbName: 'chaos' });
-  };
+  const openChecked = () => openStorage(options.backend, { dataDir: join(dir, 'data'), uri: databaseUri, dbName: 'chaos' });
 
   const operations: Operation[] = [];
   /** Answers that left an outcome unknown (5xx, network errors), by kind. */
@@ -233,7 +227,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   let readerStop = false;
   let lastSeen = -1;
   const drain = async () => {
-    storage ??= await openStorage();
+    storage ??= await openChecked();
     for (;;) {
       const page = await storage.readStore({ org: ORG, store: STORE }, { fromPosition: lastSeen + 1, limit: 500 });
       for (const event of page.events) {
@@ -254,18 +248,6 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     }
   };
 
-  // A restart can fail when the machine is loaded (MongoDB not selected in time): try again, it is not a violation.
-  const restartServer = async (index: number): Promise<ServerProcess> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await startServer(envFor(ports[index]!));
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
-      }
-    }
-  };
-
   const killer = async () => {
     if (options.kill === 'none') return;
     while (Date.now() < loadEnd) {
@@ -277,7 +259,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         const index = Math.floor(random() * servers.length);
         await killHard(servers[index]!.child);
         log(`  kill ${kills}: server ${index + 1}/${servers.length} SIGKILL at t=${t()} ms`);
-        servers[index] = await restartServer(index);
+        servers[index] = await restartServer(envFor(ports[index]!), log);
       } else {
         await killHard(database!);
         log(`  kill ${kills}: database SIGKILL at t=${t()} ms`);
@@ -301,7 +283,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     for (const server of servers) await killHard(server.child);
     // MongoDB gives global positions after the answer: wait until every commit has one (a lease
     // held by a killed instance expires first), then read everything.
-    storage ??= await openStorage();
+    storage ??= await openChecked();
     await storage.waitForGlobalOrder({ org: ORG, store: STORE }, { timeoutMs: 120_000 });
     await drain();
 

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { globToRegExp, type Storage } from '@eventlane/store';
 import { checkWebhookDeliveries, type CheckedSubscription, type Receipt, type StoreEvent, type WebhookViolation } from './webhookChecker';
-import { ferretdbBinary, freePort, killHard, startFerretDB, startServer, type ServerProcess } from './processes';
+import { ferretdbBinary, freePort, killHard, restartServer, startFerretDB, startServer, type ServerProcess } from './processes';
 import { between, seededRandom } from './random';
-import type { Backend } from './runStorm';
+import { openStorage, type Backend } from './openBackend';
 
 export interface WebhookStormOptions {
   backend: Backend;
@@ -191,18 +191,6 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
       });
     }
 
-    // A restart can fail on a loaded machine (MongoDB not selected in time): try again, it is not a finding.
-    const restartServer = async (): Promise<ServerProcess> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await startServer(env);
-        } catch (error) {
-          if (attempt >= 5) throw error;
-          log(`  restart attempt ${attempt} failed: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
-        }
-      }
-    };
-
     // Writers: appends with client ids, unknown outcomes retried with the same ids.
     const loadEnd = Date.now() + loadMs;
     let appends = 0;
@@ -266,14 +254,14 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
         kills += 1;
         if (afterAck) killsAfterAck += 1;
         log(`  kill ${kills} (${afterAck ? 'right after an acknowledgement' : 'during a delivery, or idle'}) at t=${Date.now() - started} ms`);
-        server = await restartServer();
+        server = await restartServer(env, log);
         restarting = false;
       }
     };
     await Promise.all([killer(), writer(), writer(), writer(), writer()]);
 
     // Drain: every subscription at the head, with the receiver still failing 30 %.
-    storage = await openStorage(options.backend, dir, databaseUri);
+    storage = await openStorage(options.backend, { dataDir: join(dir, 'data'), uri: databaseUri, dbName: 'hooks', writer: 'inline' });
     const scope = { org: 'default', store: STORE };
     const drainDeadline = Date.now() + 90_000;
     for (;;) {
@@ -324,13 +312,4 @@ export async function runWebhookStorm(options: WebhookStormOptions): Promise<Web
     if (database) await killHard(database);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function openStorage(backend: Backend, dir: string, uri: string): Promise<Storage> {
-  if (backend === 'sqlite') {
-    const { getSQLiteStorage } = await import('@eventlane/store/sqlite');
-    return getSQLiteStorage({ dataDir: join(dir, 'data'), writer: 'inline' });
-  }
-  const { getMongoStorage } = await import('@eventlane/store/mongodb');
-  return getMongoStorage({ uri, dbName: 'hooks' });
 }
