@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '../api/trpc';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@eventlane/contracts';
 import { useSignedIn } from '../appContext';
+import { OneTimeSecret } from '../components/OneTimeSecret';
 import { QueryStatus } from '../components/QueryState';
 import { formatTime } from '../format';
 
@@ -126,10 +127,7 @@ function CreateKeyForm() {
         Create key
       </button>
       {create.data ? (
-        <div role="status" className="new-key">
-          <p>Copy this key now; it will not be shown again:</p>
-          <code data-testid="new-api-key">{create.data.key}</code>
-        </div>
+        <OneTimeSecret key={create.data.key} label="Copy this key now; it will not be shown again:" value={create.data.key} testId="new-api-key" copyLabel="Copy key" />
       ) : null}
     </form>
   );

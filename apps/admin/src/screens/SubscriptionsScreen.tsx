@@ -9,8 +9,8 @@ import {
 } from '@eventlane/contracts';
 import { useTRPC } from '../api/trpc';
 import { useSignedIn } from '../appContext';
-import { copyText } from '../components/copy';
 import { Link } from '../components/Link';
+import { OneTimeSecret } from '../components/OneTimeSecret';
 import { QueryStatus } from '../components/QueryState';
 import { StoreTabs } from '../components/StoreTabs';
 import { formatTime } from '../format';
@@ -265,12 +265,10 @@ function CreateSubscriptionForm({ store }: { store: string }) {
   const [description, setDescription] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedSubscription | null>(null);
-  const [copied, setCopied] = useState(false);
   const create = useMutation(
     trpc.subscriptions.create.mutationOptions({
       onSuccess: (subscription) => {
         setCreated(subscription);
-        setCopied(false);
         void queryClient.invalidateQueries(trpc.subscriptions.list.pathFilter());
       },
     }),
@@ -343,21 +341,13 @@ function CreateSubscriptionForm({ store }: { store: string }) {
         Create subscription
       </button>
       {created ? (
-        <div role="status" className="secret-box">
-          <p>Signing secret of the new subscription: copy it now, it will not be shown again.</p>
-          <code data-testid="new-subscription-secret">{created.secret}</code>
-          <button
-            type="button"
-            onClick={() => {
-              void copyText(created.secret).then(
-                () => setCopied(true),
-                () => setCopied(false),
-              );
-            }}
-          >
-            {copied ? 'Copied' : 'Copy secret'}
-          </button>
-        </div>
+        <OneTimeSecret
+          key={created.secret}
+          label="Signing secret of the new subscription: copy it now, it will not be shown again."
+          value={created.secret}
+          testId="new-subscription-secret"
+          copyLabel="Copy secret"
+        />
       ) : null}
     </form>
   );
