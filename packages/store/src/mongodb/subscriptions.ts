@@ -1,12 +1,11 @@
 import type { Collection, Db, Document } from 'mongodb';
-import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE, type SubscriptionStatus } from '@eventlane/contracts';
+import { DELIVERY_LOG_SIZE, MAX_SUBSCRIPTIONS_PER_STORE } from '@eventlane/contracts';
 import type { Scope } from '../eventStore.js';
 import { UnavailableError } from '../errors.js';
 import { assertBelowSubscriptionLimit, planSubscriptionChange } from '../subscriptionChange.js';
 import type {
   DeliveryAttemptRecord,
   Lease,
-  PendingBatch,
   SubscriptionConfig,
   SubscriptionKey,
   SubscriptionRecord,
@@ -17,33 +16,12 @@ import type { IndexSpec } from './indexes.js';
 import { KeyedQueue } from './appendToStream.js';
 import type { Durability } from './schema.js';
 
-/** A subscription: configuration, delivery state, and a hint of its lease (the lease itself is in `webhook_leases`). */
-interface SubscriptionDoc {
+/** A subscription: the record as the port has it, plus the id and the fence of its lease (the lease itself is in `webhook_leases`). */
+interface SubscriptionDoc extends SubscriptionRecord {
   /** `org:store:subscriptionId` (names have no `:`), so that the id lookup is an `_id` lookup and starts with the shard key. */
   _id: string;
-  org: string;
-  store: string;
-  subscriptionId: string;
-  url: string;
-  eventTypes: string[] | null;
-  streamType: string | null;
-  streamIdPattern: string | null;
-  batchSize: number;
-  description: string | null;
-  status: SubscriptionStatus;
-  position: number;
-  lastDeliveredAt: string | null;
-  lastError: string | null;
-  consecutiveFailures: number;
-  nextAttemptAt: string | null;
-  pending: PendingBatch | null;
-  sealedSecret: string;
-  generation: number;
   /** The highest lease token that took the lease or wrote progress: an older holder's writes are refused. */
   leaseToken: number;
-  leaseExpiresAt: number;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /**
@@ -52,23 +30,14 @@ interface SubscriptionDoc {
  * find-and-modify on one lease document would not do on FerretDB v1, which runs findAndModify as
  * a read and a separate write (NOTES.md).
  */
-interface LeaseDoc {
+interface LeaseDoc extends SubscriptionKey, Lease {
   /** `org:store:subscriptionId:token` */
   _id: string;
-  org: string;
-  store: string;
-  subscriptionId: string;
-  token: number;
-  owner: string;
-  expiresAt: number;
 }
 
-interface DeliveryDoc extends DeliveryAttemptRecord {
+interface DeliveryDoc extends SubscriptionKey, DeliveryAttemptRecord {
   /** `org:store:subscriptionId:deliveryId:attempt` */
   _id: string;
-  org: string;
-  store: string;
-  subscriptionId: string;
 }
 
 interface KeyDoc {
